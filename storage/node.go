@@ -1,0 +1,79 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"kring/content"
+)
+
+const nodeColumns = `host, name, description, default_language, public_key_pem, private_key_pem`
+
+// InitNode stores the node's settings the first time. Called again with the
+// same host it changes nothing and reports created=false; with another host
+// it is refused, because every actor id on the fediverse contains the host.
+func (db *DB) InitNode(ctx context.Context, n content.Node) (created bool, err error) {
+	err = db.writeTx(ctx, func(tx *sql.Tx) error {
+		existing, err := scanNode(tx.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM node WHERE id = 1"))
+		if err == nil {
+			if existing.Host != n.Host {
+				return content.Errorf(content.KindConflict, "host", "host.change",
+					"this node was initialised for host %q; the host cannot change to %q because every actor id and follower on the fediverse depends on it",
+					existing.Host, n.Host)
+			}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := millis(db.now())
+		_, err = tx.ExecContext(ctx, `INSERT INTO node (id, `+nodeColumns+`, created_at, updated_at)
+			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.Host, n.Name, n.Description, string(n.DefaultLanguage), n.PublicKeyPEM, n.PrivateKeyPEM, now, now)
+		if err != nil {
+			return fmt.Errorf("insert node %s: %w", n.Host, err)
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// Node returns the node's settings, or ErrNotInitialised.
+func (db *DB) Node(ctx context.Context) (*content.Node, error) {
+	n, err := scanNode(db.read.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM node WHERE id = 1"))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotInitialised
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read node: %w", err)
+	}
+	return n, nil
+}
+
+// UpdateNode changes the node's name, description and default language.
+func (db *DB) UpdateNode(ctx context.Context, name, description string, lang content.Language) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE node SET name = ?, description = ?, default_language = ?, updated_at = ? WHERE id = 1`,
+			name, description, string(lang), millis(db.now()))
+		if err != nil {
+			return fmt.Errorf("update node: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotInitialised
+		}
+		return nil
+	})
+}
+
+func scanNode(row *sql.Row) (*content.Node, error) {
+	var n content.Node
+	var lang string
+	if err := row.Scan(&n.Host, &n.Name, &n.Description, &lang, &n.PublicKeyPEM, &n.PrivateKeyPEM); err != nil {
+		return nil, err
+	}
+	n.DefaultLanguage = content.Language(lang)
+	return &n, nil
+}
