@@ -45,14 +45,20 @@ func ValidatePassword(password, username string) error {
 		return Errorf(KindInvalid, "password", "password.short", "password is too weak: use at least %d characters", MinPasswordLen)
 	case len(password) > MaxPasswordLen:
 		return Errorf(KindInvalid, "password", "password.long", "password is longer than %d bytes", MaxPasswordLen)
-	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
+	// Very short usernames would turn up inside random passwords by chance.
+	case len(username) >= 3 && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
 		return Errorf(KindInvalid, "password", "password.username", "password is too weak: it contains the username")
-	case strings.Count(password, password[:1]) == len(password):
+	case repeatsOneRune(password):
 		return Errorf(KindInvalid, "password", "password.repeated", "password is too weak: it repeats one character")
 	case commonPasswords[strings.ToLower(password)]:
 		return Errorf(KindInvalid, "password", "password.common", "password is too weak: it is a well-known password")
 	}
 	return nil
+}
+
+func repeatsOneRune(s string) bool {
+	first, _ := utf8.DecodeRuneInString(s)
+	return strings.Count(s, string(first)) == utf8.RuneCountInString(s)
 }
 
 // HashPassword hashes a password with argon2id into a PHC string.

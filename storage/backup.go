@@ -51,8 +51,10 @@ func (db *DB) Backup(ctx context.Context, dest string, progress Progress) error 
 		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
-	if err := os.Rename(tmp, dest); err != nil {
-		os.Remove(tmp)
+	// Link, not rename: it fails if dest appeared meanwhile, never overwriting.
+	err = os.Link(tmp, dest)
+	os.Remove(tmp)
+	if err != nil {
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
 	return nil

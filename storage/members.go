@@ -77,7 +77,7 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, m *content.Member) (bool, er
 
 // MemberByUsername finds a member by username.
 func (db *DB) MemberByUsername(ctx context.Context, username string) (*content.Member, error) {
-	m, err := scanMember(db.read.QueryRowContext(ctx, "SELECT "+memberColumns+" FROM members WHERE username = ?", username))
+	m, err := scanMember(db.queryRow(ctx, "SELECT "+memberColumns+" FROM members WHERE username = ?", username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, content.Errorf(content.KindNotFound, "username", "member.not_found", "no member named %q", username)
 	}
@@ -89,7 +89,7 @@ func (db *DB) MemberByUsername(ctx context.Context, username string) (*content.M
 
 // MemberByID finds a member by id.
 func (db *DB) MemberByID(ctx context.Context, id int64) (*content.Member, error) {
-	m, err := scanMember(db.read.QueryRowContext(ctx, "SELECT "+memberColumns+" FROM members WHERE id = ?", id))
+	m, err := scanMember(db.queryRow(ctx, "SELECT "+memberColumns+" FROM members WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(fmt.Sprintf("member %d", id))
 	}
@@ -123,7 +123,7 @@ func (db *DB) ListMembers(ctx context.Context) ([]content.Member, error) {
 // CountMembers counts the members.
 func (db *DB) CountMembers(ctx context.Context) (int, error) {
 	var n int
-	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM members").Scan(&n); err != nil {
+	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM members").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count members: %w", err)
 	}
 	return n, nil

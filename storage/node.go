@@ -43,7 +43,7 @@ func (db *DB) InitNode(ctx context.Context, n content.Node) (created bool, err e
 
 // Node returns the node's settings, or ErrNotInitialised.
 func (db *DB) Node(ctx context.Context) (*content.Node, error) {
-	n, err := scanNode(db.read.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM node WHERE id = 1"))
+	n, err := scanNode(db.queryRow(ctx, "SELECT "+nodeColumns+" FROM node WHERE id = 1"))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotInitialised
 	}

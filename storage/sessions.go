@@ -27,7 +27,7 @@ func (db *DB) CreateSession(ctx context.Context, s content.Session) error {
 func (db *DB) SessionMember(ctx context.Context, tokenHash string) (*content.Session, *content.Member, error) {
 	var s content.Session
 	var created, expires int64
-	row := db.read.QueryRowContext(ctx, `SELECT s.token_hash, s.member_id, s.csrf_token, s.created_at, s.expires_at, `+prefixed("m.", memberColumns)+`
+	row := db.queryRow(ctx, `SELECT s.token_hash, s.member_id, s.csrf_token, s.created_at, s.expires_at, `+prefixed("m.", memberColumns)+`
 		FROM sessions s JOIN members m ON m.id = s.member_id
 		WHERE s.token_hash = ? AND s.expires_at > ? AND m.suspended = 0`, tokenHash, millis(db.now()))
 	m, err := scanMember(row, &s.TokenHash, &s.MemberID, &s.CSRFToken, &created, &expires)

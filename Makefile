@@ -1,0 +1,46 @@
+# Kring: see README.md. `make run` starts a development node; `make test`
+# runs every test, installing Chromium and axe-core first when missing.
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+BIN      := bin/kring
+DATA     ?= ./data
+LISTEN   ?= 127.0.0.1:8080
+HOST     ?= localhost:8080
+
+.PHONY: all build run test testdeps bench fmt lint clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kring
+
+## run: build and start a development node in ./data on 127.0.0.1:8080
+run: build
+	$(BIN) serve --data $(DATA) --listen $(LISTEN) --dev --init-host $(HOST)
+
+testdeps:
+	@./.ci/testdeps
+
+## test: go vet and every test with the race detector
+test: testdeps
+	$(GO) vet ./...
+	$(GO) test -race -timeout 15m ./...
+
+## bench: storage throughput and the idle memory of `kring serve`
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+fmt:
+	gofmt -w -s .
+
+## lint: formatting, vet, staticcheck and govulncheck (pinned as go tools)
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) tool govulncheck ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+)
+
+type homePage struct {
+	Members []memberItem
+}
+
+type memberItem struct {
+	Username string
+	Name     string
+}
+
+// home shows the node and its members. Suspended members are left out:
+// their profiles answer 410.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	members, err := s.db.ListMembers(r.Context())
+	if err != nil {
+		return err
+	}
+	var page homePage
+	for _, m := range members {
+		if !m.Suspended {
+			page.Members = append(page.Members, memberItem{Username: m.Username, Name: m.Name()})
+		}
+	}
+	return s.render(w, r, http.StatusOK, "home", page)
+}

@@ -1,0 +1,50 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"kring/content"
+)
+
+type memberPage struct {
+	Username string
+	Name     string
+	Bio      string
+	Joined   time.Time
+}
+
+// profile shows a member at /@username. A suspended member's page is gone
+// (410) rather than missing, so that caches and readers learn it was
+// removed on purpose.
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) error {
+	username, ok := strings.CutPrefix(r.PathValue("handle"), "@")
+	if !ok {
+		return &problem{status: http.StatusNotFound, key: "error.not_found", detail: "no route"}
+	}
+	if lower := strings.ToLower(username); lower != username && content.ValidateUsername(lower) == nil {
+		// Handles are case-insensitive on the fediverse; one address per member.
+		http.Redirect(w, r, "/@"+lower, http.StatusMovedPermanently)
+		return nil
+	}
+	if err := content.ValidateUsername(username); err != nil {
+		return &problem{status: http.StatusNotFound, key: "error.member_not_found", err: err}
+	}
+	m, err := s.db.MemberByUsername(r.Context(), username)
+	if content.KindOf(err) == content.KindNotFound {
+		return &problem{status: http.StatusNotFound, key: "error.member_not_found", err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if m.Suspended {
+		return &problem{status: http.StatusGone, key: "error.member_suspended", detail: "member " + username + " is suspended"}
+	}
+	return s.render(w, r, http.StatusOK, "member", memberPage{
+		Username: m.Username,
+		Name:     m.Name(),
+		Bio:      m.Bio,
+		Joined:   m.CreatedAt,
+	})
+}

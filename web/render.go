@@ -1,0 +1,137 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"kring/content"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the templates under templates/, each rendered inside
+// layout.html.
+var pageNames = []string{"home", "member", "login", "settings", "error"}
+
+// parseTemplates builds every page once per language, with t bound to that
+// language's catalogue, so rendering never clones or re-escapes templates.
+func (s *Server) parseTemplates() (map[content.Language]map[string]*template.Template, error) {
+	out := make(map[content.Language]map[string]*template.Template, len(s.catalogs))
+	for lang, cat := range s.catalogs {
+		out[lang] = make(map[string]*template.Template, len(pageNames))
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(s.funcs(cat)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("parse template %s: %w", name, err)
+			}
+			out[lang][name] = t
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) funcs(cat catalog) template.FuncMap {
+	return template.FuncMap{
+		"t":       cat.t,
+		"date":    func(t time.Time) string { return formatDate(cat, t) },
+		"isodate": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+		"lines":   lines,
+		"static":  s.static.url,
+	}
+}
+
+// formatDate writes a date the way the language does, e.g. "3 maart 2026".
+func formatDate(cat catalog, t time.Time) string {
+	t = t.UTC()
+	return cat.t("date.format", t.Day(), cat.t("month."+strconv.Itoa(int(t.Month()))), t.Year())
+}
+
+// lines splits text at line breaks, so that a template can put <br>
+// between escaped lines without any HTML being built in Go.
+func lines(text string) []string {
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	return strings.Split(strings.TrimRight(text, "\n"), "\n")
+}
+
+// view is what every page template gets. It holds only what pages show:
+// never the node's or a member's keys or password hash.
+type view struct {
+	Lang            content.Language
+	NodeName        string
+	NodeDescription string
+	Host            string
+	Viewer          *viewer
+	CSRF            string
+	Path            string // the path asked for, to mark the current page in the menu
+	Back            string // where the language switch returns to
+	Switch          []langOption
+	Data            any
+}
+
+type viewer struct {
+	Username string
+	Name     string
+}
+
+type langOption struct {
+	Code content.Language
+	Name string
+}
+
+// render writes page name with status. The page is rendered into a buffer
+// first, so a template error becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	st := reqFrom(r.Context())
+	cat := s.catalogs[st.lang]
+	v := view{
+		Lang:     st.lang,
+		Host:     s.cfg.Host,
+		CSRF:     st.csrf,
+		Path:     r.URL.Path,
+		Back:     s.backPath(r),
+		Data:     data,
+		NodeName: s.cfg.Host,
+	}
+	if st.node != nil {
+		v.NodeName, v.NodeDescription = st.node.Name, st.node.Description
+	}
+	if st.member != nil {
+		v.Viewer = &viewer{Username: st.member.Username, Name: st.member.Name()}
+	}
+	for _, l := range content.Languages {
+		if l != st.lang {
+			v.Switch = append(v.Switch, langOption{Code: l, Name: cat.t("language.name." + string(l))})
+		}
+	}
+	t, ok := s.pages[st.lang][name]
+	if !ok {
+		return fmt.Errorf("render %s: no such page in language %q", name, st.lang)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(st.lang))
+	// Pages carry CSRF tokens and member names: no shared cache may keep them.
+	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "Cookie, Accept-Language")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes()) // a failed write means the client left; there is no one to tell
+	return nil
+}
+
+// redirect answers a form post with 303, so that reloading the next page
+// does not post again.
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
