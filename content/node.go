@@ -16,7 +16,13 @@ type Node struct {
 	DefaultLanguage Language
 	PublicKeyPEM    string
 	PrivateKeyPEM   string
+	// Scheme is "https", or "http" for a development node on loopback;
+	// actor ids start with it.
+	Scheme string
 }
+
+// Dev reports whether the node runs in development mode (plain http).
+func (n *Node) Dev() bool { return n.Scheme == "http" }
 
 var hostLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 

@@ -9,7 +9,7 @@ import (
 	"kring/content"
 )
 
-const nodeColumns = `host, name, description, default_language, public_key_pem, private_key_pem`
+const nodeColumns = `host, name, description, default_language, public_key_pem, private_key_pem, scheme`
 
 // InitNode stores the node's settings the first time. Called again with the
 // same host it changes nothing and reports created=false; with another host
@@ -29,9 +29,13 @@ func (db *DB) InitNode(ctx context.Context, n content.Node) (created bool, err e
 			return err
 		}
 		now := millis(db.now())
+		scheme := n.Scheme
+		if scheme == "" {
+			scheme = "https"
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO node (id, `+nodeColumns+`, created_at, updated_at)
-			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.Host, n.Name, n.Description, string(n.DefaultLanguage), n.PublicKeyPEM, n.PrivateKeyPEM, now, now)
+			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.Host, n.Name, n.Description, string(n.DefaultLanguage), n.PublicKeyPEM, n.PrivateKeyPEM, scheme, now, now)
 		if err != nil {
 			return fmt.Errorf("insert node %s: %w", n.Host, err)
 		}
@@ -68,10 +72,26 @@ func (db *DB) UpdateNode(ctx context.Context, name, description string, lang con
 	})
 }
 
+// SetNodeScheme records whether actor ids start with http (a development
+// node on loopback) or https.
+func (db *DB) SetNodeScheme(ctx context.Context, scheme string) error {
+	if scheme != "http" && scheme != "https" {
+		return content.Errorf(content.KindInvalid, "scheme", "scheme.invalid", "scheme %q is neither http nor https", scheme)
+	}
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE node SET scheme = ? WHERE id = 1 AND scheme <> ?", scheme, scheme)
+		if err != nil {
+			return fmt.Errorf("set node scheme: %w", err)
+		}
+		_, err = res.RowsAffected()
+		return err
+	})
+}
+
 func scanNode(row *sql.Row) (*content.Node, error) {
 	var n content.Node
 	var lang string
-	if err := row.Scan(&n.Host, &n.Name, &n.Description, &lang, &n.PublicKeyPEM, &n.PrivateKeyPEM); err != nil {
+	if err := row.Scan(&n.Host, &n.Name, &n.Description, &lang, &n.PublicKeyPEM, &n.PrivateKeyPEM, &n.Scheme); err != nil {
 		return nil, err
 	}
 	n.DefaultLanguage = content.Language(lang)

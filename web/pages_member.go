@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kring/content"
+	"kring/federation"
 )
 
 type memberPage struct {
@@ -30,6 +31,14 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := content.ValidateUsername(username); err != nil {
 		return &problem{status: http.StatusNotFound, key: "error.member_not_found", err: err}
+	}
+	if fed := s.cfg.Federation; fed != nil {
+		// One URL for people and servers: Mastodon links profiles here.
+		w.Header().Add("Vary", "Accept")
+		if federation.WantsActivityJSON(r) {
+			fed.ServeActor(w, r, username)
+			return nil
+		}
 	}
 	m, err := s.db.MemberByUsername(r.Context(), username)
 	if content.KindOf(err) == content.KindNotFound {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"kring/federation"
 )
 
 // route is one entry of the routes table. A page route gets the session,
@@ -47,7 +49,29 @@ func (s *Server) registerRoutes() error {
 		}
 		s.mux.Handle(rt.pattern, s.pageHandler(rt.handle))
 	}
+	if s.cfg.Federation != nil {
+		for _, rt := range s.cfg.Federation.Routes() {
+			s.mux.Handle(rt.Pattern, federationHandler(rt))
+		}
+	}
 	return nil
+}
+
+// maxFederationGetBody bounds the body of federation routes that declare
+// none: GETs have no business sending one.
+const maxFederationGetBody = 64 << 10
+
+// federationHandler mounts an ActivityPub endpoint: no session, no CSRF
+// (servers sign their requests instead), and the route's own body cap.
+func federationHandler(rt federation.Route) http.Handler {
+	limit := rt.MaxBody
+	if limit <= 0 {
+		limit = maxFederationGetBody
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		rt.Handler.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) pageHandler(h handlerFunc) http.Handler {

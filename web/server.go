@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kring/content"
+	"kring/federation"
 	"kring/storage"
 )
 
@@ -20,6 +21,9 @@ type Config struct {
 	Host   string // public host, e.g. kring.example.nl or localhost:8080
 	Dev    bool   // development: plain http allowed, cookies without Secure
 	Logger *slog.Logger
+	// Federation serves the ActivityPub endpoints and the AS2 side of
+	// pages that negotiate; nil runs the web pages alone.
+	Federation *federation.Node
 }
 
 // Server is the node's HTTP handler. Call Close when done with it to stop

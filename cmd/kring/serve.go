@@ -28,6 +28,8 @@ type serveConfig struct {
 	// InitHost initialises an empty data folder with this host first, so
 	// that `make run` needs no other step.
 	InitHost string
+	// Resolve maps hosts to addresses for outgoing requests (tests).
+	Resolve map[string]string
 }
 
 // firstAdminName is the first admin member's username: "admin" is reserved.
@@ -45,6 +47,7 @@ func serveCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "host", Usage: "the node's public host; refuse to start if the data folder belongs to another", EnvVars: []string{"KRING_HOST"}},
 			&cli.BoolFlag{Name: "dev", Usage: "development mode: plain http, cookies without Secure", EnvVars: []string{"KRING_DEV"}},
 			&cli.StringFlag{Name: "init-host", Usage: "initialise an empty data folder for this host first", EnvVars: []string{"KRING_INIT_HOST"}},
+			resolveFlag(),
 		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -54,12 +57,17 @@ func serveCommand(s streams) *cli.Command {
 			if err != nil {
 				return err
 			}
+			resolve, err := parseResolve(c.StringSlice("resolve"))
+			if err != nil {
+				return err
+			}
 			return runServe(c.Context, serveConfig{
 				commonConfig: common,
 				Listen:       strings.TrimSpace(c.String("listen")),
 				Host:         strings.TrimSpace(c.String("host")),
 				Dev:          c.Bool("dev"),
 				InitHost:     strings.TrimSpace(c.String("init-host")),
+				Resolve:      resolve,
 			}, s)
 		},
 	}
@@ -84,7 +92,19 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 			cfg.DataDir, node.Host, cfg.Host)
 	}
 
-	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger})
+	scheme := "https"
+	if cfg.Dev {
+		scheme = "http"
+	}
+	if err := db.SetNodeScheme(ctx, scheme); err != nil {
+		return err
+	}
+	node.Scheme = scheme
+	fed, err := newFederation(db, node, cfg.Resolve, logger)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger, Federation: fed})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}
@@ -105,6 +125,11 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 	// runtime would keep until its two-minute forced GC: hand it back now so
 	// an idle node stays small from the start.
 	debug.FreeOSMemory()
+	// Workers stop after the web server (deferred calls run in reverse):
+	// an activity accepted during shutdown is still stored, and processed
+	// on the next start.
+	fed.Start(ctx)
+	defer fed.Close()
 	logger.Info("listening", "addr", ln.Addr().String(), "host", node.Host, "dev", cfg.Dev, "data", cfg.DataDir)
 	if err := web.Run(ctx, ln, srv, logger); err != nil {
 		return err // names the address already

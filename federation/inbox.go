@@ -1,0 +1,107 @@
+package federation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"kring/content"
+)
+
+// MaxInboxBody is the largest activity accepted; Mastodon's own limit is
+// about the same, and real activities are a few KiB.
+const MaxInboxBody = 1 << 20
+
+func (n *Node) inboxRoutes() []Route {
+	h := http.HandlerFunc(n.serveInbox)
+	return []Route{
+		{Pattern: "POST /inbox", Handler: h, MaxBody: MaxInboxBody},
+		{Pattern: "POST /users/{username}/inbox", Handler: h, MaxBody: MaxInboxBody},
+		{Pattern: "POST /actor/inbox", Handler: h, MaxBody: MaxInboxBody},
+	}
+}
+
+// envelope is the part of an activity the inbox checks before storing it.
+type envelope struct {
+	ID     string          `json:"id"`
+	Type   json.RawMessage `json:"type"`
+	Actor  json.RawMessage `json:"actor"`
+	Object json.RawMessage `json:"object"`
+}
+
+// serveInbox verifies first, then stores, then answers: nothing is
+// processed before it is durable, and nothing unverified is stored.
+func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if name := r.PathValue("username"); name != "" {
+		m, err := n.db.MemberByUsername(ctx, name)
+		if err != nil || m.Suspended {
+			n.inboxRefused(w, r, http.StatusNotFound, "no_actor", "no such actor")
+			return
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxInboxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			n.inboxRefused(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", MaxInboxBody))
+			return
+		}
+		n.inboxRefused(w, r, http.StatusBadRequest, "read", "could not read the body")
+		return
+	}
+	_, owner, err := n.verifier.Verify(ctx, r, body)
+	if err != nil {
+		var ve *VerifyError
+		if errors.As(err, &ve) {
+			n.inboxRefused(w, r, http.StatusUnauthorized, ve.Code, ve.Reason)
+			return
+		}
+		n.inboxRefused(w, r, http.StatusUnauthorized, "signature", err.Error())
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		n.inboxRefused(w, r, http.StatusBadRequest, "malformed", "body is not a JSON object")
+		return
+	}
+	actor, typ := idOf(env.Actor), typeOf(env.Type)
+	switch {
+	case env.ID == "" || typ == "" || actor == "":
+		n.inboxRefused(w, r, http.StatusBadRequest, "incomplete", "activity needs id, type and actor")
+		return
+	case actor != owner:
+		n.inboxRefused(w, r, http.StatusUnauthorized, "actor_mismatch",
+			fmt.Sprintf("signed by %s, which is not the activity's actor %s", owner, actor))
+		return
+	case hostOf(env.ID) != hostOf(actor):
+		// A copy of someone else's activity is not proof of it; only its
+		// origin may speak for it.
+		n.inboxRefused(w, r, http.StatusBadRequest, "foreign_id",
+			fmt.Sprintf("activity id %s is not on the actor's host %s", env.ID, hostOf(actor)))
+		return
+	}
+	item := &content.InboxItem{ActivityIRI: env.ID, Actor: actor, Type: typ, Body: body}
+	inserted, err := n.db.PutInbox(ctx, item)
+	if err != nil {
+		n.log.Error("store inbox activity", "activity_id", env.ID, "err", err)
+		http.Error(w, `{"error":"could not store the activity, try again later"}`, http.StatusServiceUnavailable)
+		return
+	}
+	n.metrics.inboxAccepted.Add(1)
+	if inserted {
+		n.wakeInbox()
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (n *Node) inboxRefused(w http.ResponseWriter, r *http.Request, status int, code, reason string) {
+	n.metrics.refused(code)
+	n.log.Info("inbox refused", "status", status, "reason", code, "detail", reason, "remote", r.RemoteAddr)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"error": reason})
+	w.Write(b)
+}

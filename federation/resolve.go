@@ -1,0 +1,91 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"kring/content"
+)
+
+// actorTTL is how long a stored remote actor is used before refetching.
+const actorTTL = 24 * time.Hour
+
+// scheme is how this node reaches other servers: https, except in
+// development where test nodes on loopback speak plain http.
+func (n *Node) scheme() string {
+	if n.cfg.Dev {
+		return "http"
+	}
+	return "https"
+}
+
+// Resolve turns a handle (user@host, @user@host, acct:user@host) or an
+// actor URL into an actor id, through WebFinger for handles.
+func (n *Node) Resolve(ctx context.Context, target string) (string, error) {
+	target = strings.TrimSpace(target)
+	if strings.HasPrefix(target, "https://") || strings.HasPrefix(target, "http://") {
+		return target, nil
+	}
+	handle := strings.TrimPrefix(strings.TrimPrefix(target, "acct:"), "@")
+	user, host, ok := strings.Cut(handle, "@")
+	if !ok || user == "" || host == "" || strings.ContainsAny(host, "/?#@") {
+		return "", content.Errorf(content.KindInvalid, "target", "handle.invalid", "%q is neither a handle like user@host nor an actor URL", target)
+	}
+	wf := fmt.Sprintf("%s://%s/.well-known/webfinger?resource=%s", n.scheme(), host, url.QueryEscape("acct:"+user+"@"+host))
+	body, err := n.client.GetJSON(ctx, wf, "application/jrd+json, application/json")
+	if err != nil {
+		return "", fmt.Errorf("webfinger %s: %w", handle, err)
+	}
+	var jrd struct {
+		Links []struct {
+			Rel  string `json:"rel"`
+			Type string `json:"type"`
+			Href string `json:"href"`
+		} `json:"links"`
+	}
+	if err := json.Unmarshal(body, &jrd); err != nil {
+		return "", fmt.Errorf("webfinger %s: %w", handle, err)
+	}
+	// Mastodon takes the first self link of an ActivityStreams type.
+	for _, l := range jrd.Links {
+		if l.Rel == "self" && (strings.HasPrefix(l.Type, "application/activity+json") || strings.HasPrefix(l.Type, "application/ld+json")) && l.Href != "" {
+			return l.Href, nil
+		}
+	}
+	return "", fmt.Errorf("webfinger %s: no ActivityPub self link", handle)
+}
+
+// remoteActor returns a remote actor, from storage while fresh, else
+// fetched with a signed GET and stored.
+func (n *Node) remoteActor(ctx context.Context, iri string, refresh bool) (*content.RemoteActor, error) {
+	if !refresh {
+		if a, err := n.db.RemoteActor(ctx, iri); err == nil && n.now().Sub(a.FetchedAt) < actorTTL {
+			return a, nil
+		}
+	}
+	signer, err := n.instanceSigner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := n.client.GetActivity(ctx, iri, signer)
+	if err != nil {
+		return nil, err
+	}
+	a, err := ParseActor(raw)
+	if err != nil {
+		return nil, fmt.Errorf("actor %s: %w", iri, err)
+	}
+	if a.ID != iri {
+		return nil, fmt.Errorf("actor %s: document has id %s; ids must match the URL they are fetched from", iri, a.ID)
+	}
+	ca := a.content(raw)
+	ca.FetchedAt = n.now()
+	if err := n.db.PutRemoteActor(ctx, ca); err != nil {
+		return nil, err
+	}
+	return ca, nil
+}
