@@ -40,8 +40,10 @@ type Member struct {
 	PasswordHash  string
 	PublicKeyPEM  string
 	PrivateKeyPEM string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// ManuallyApprovesFollowers makes follow requests wait for approval.
+	ManuallyApprovesFollowers bool
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
 }
 
 // Name is what to show for the member: the display name, else the username.

@@ -68,8 +68,7 @@ func (n *Node) ServeActor(w http.ResponseWriter, r *http.Request, username strin
 			Inbox: n.iris.Inbox(id), Outbox: n.iris.Outbox(id),
 			Followers: n.iris.Followers(id), Following: n.iris.Following(id),
 			PublicKeyPEM: m.PublicKeyPEM, Published: m.CreatedAt,
-			// TODO: a member setting for locked accounts.
-			ManuallyApprovesFollowers: false, Discoverable: true,
+			ManuallyApprovesFollowers: m.ManuallyApprovesFollowers, Discoverable: true,
 		})
 		if err != nil {
 			return fmt.Errorf("actor %s: %w", m.Username, err)

@@ -187,7 +187,7 @@ func (d *deliverer) outcome(j storage.Job, err error) storage.DeliveryOutcome {
 			return out
 		}
 	}
-	next := d.n.now().Add(backoff(j.Attempts + 1))
+	next := d.n.now().Add(backoff(d.n.cfg.DeliveryBackoff, j.Attempts+1))
 	if next.Sub(j.CreatedAt) > deliveryGiveUp {
 		out.State = content.DeliveryFailed
 		return out
@@ -196,11 +196,15 @@ func (d *deliverer) outcome(j storage.Job, err error) storage.DeliveryOutcome {
 	return out
 }
 
-// backoff is the wait before attempt n+1: 30 s doubling to a cap of 12 h,
-// with ±20 % jitter so that retries to a recovered server do not arrive
-// together. Twelve attempts span about three days.
-func backoff(attempt int) time.Duration {
-	d := 30 * time.Second
+// defaultBackoff is the first retry's wait unless Config says otherwise.
+const defaultBackoff = 30 * time.Second
+
+// backoff is the wait before attempt n+1: base (30 s by default) doubling
+// to a cap of 12 h, with ±20 % jitter so that retries to a recovered
+// server do not arrive together. From 30 s, twelve attempts span about
+// three days.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base
 	for i := 1; i < attempt && d < 12*time.Hour; i++ {
 		d *= 2
 	}

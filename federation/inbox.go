@@ -67,7 +67,7 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		n.inboxRefused(w, r, http.StatusBadRequest, "malformed", "body is not a JSON object")
 		return
 	}
-	actor, typ := idOf(env.Actor), typeOf(env.Type)
+	actor, typ := soleID(env.Actor), typeOf(env.Type)
 	switch {
 	case env.ID == "" || typ == "" || actor == "":
 		n.inboxRefused(w, r, http.StatusBadRequest, "incomplete", "activity needs id, type and actor")
@@ -84,7 +84,7 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	item := &content.InboxItem{ActivityIRI: env.ID, Actor: actor, Type: typ, Body: body}
-	inserted, err := n.db.PutInbox(ctx, item)
+	inserted, err := n.inbox.put(ctx, item)
 	if err != nil {
 		n.log.Error("store inbox activity", "activity_id", env.ID, "err", err)
 		http.Error(w, `{"error":"could not store the activity, try again later"}`, http.StatusServiceUnavailable)
@@ -95,6 +95,16 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		n.wakeInbox()
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// soleID reads an activity's actor: an IRI, an embedded actor, or an array
+// of exactly one of them (Prismo sends that). Several actors make it "":
+// one signature speaks for one actor.
+func soleID(raw json.RawMessage) string {
+	if ids := idsOf(raw); len(ids) == 1 {
+		return ids[0]
+	}
+	return ""
 }
 
 func (n *Node) inboxRefused(w http.ResponseWriter, r *http.Request, status int, code, reason string) {

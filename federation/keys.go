@@ -36,7 +36,9 @@ var keyOwnerTypes = []string{"Application", "Group", "Organization", "Person", "
 type KeyFetcher struct {
 	Client *Client
 	Signer func() Signer // nil: unsigned fetches
-	// Local answers for this node's own keys without HTTP; it may be nil.
+	// Local answers from keys already held (stored actors) without HTTP; it
+	// may be nil. It is skipped when refresh asks for the key as published
+	// now, and when a fetch newer than its answer (a rotation) is cached.
 	Local func(ctx context.Context, keyID string) (owner, pemText string, ok bool)
 
 	TTL        time.Duration    // zero: 24h
@@ -66,12 +68,17 @@ type keyCall struct {
 // refresh bypasses the cache (the actor may have rotated its key), at most
 // once per MinRefresh per key.
 func (f *KeyFetcher) PublicKey(ctx context.Context, keyID string, refresh bool) (owner, pemText string, err error) {
-	if f.Local != nil {
-		if owner, pemText, ok := f.Local(ctx, keyID); ok {
-			return owner, pemText, nil
+	now := f.now()
+	if f.Local != nil && !refresh {
+		f.mu.Lock()
+		e, cached := f.cache[keyID]
+		f.mu.Unlock()
+		if !cached || now.Sub(e.fetched) >= orDefault(f.TTL, keyCacheTTL) {
+			if owner, pemText, ok := f.Local(ctx, keyID); ok {
+				return owner, pemText, nil
+			}
 		}
 	}
-	now := f.now()
 	f.mu.Lock()
 	if e, ok := f.cache[keyID]; ok {
 		age := now.Sub(e.fetched)

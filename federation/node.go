@@ -17,6 +17,13 @@ type Config struct {
 	Version string // software version, for NodeInfo and the User-Agent
 	Logger  *slog.Logger
 	Client  ClientConfig
+	// AuthorizedFetch requires signed GETs for collections and objects,
+	// as Mastodon's secure mode does.
+	AuthorizedFetch bool
+	// DeliveryBackoff is the wait before a failed delivery's first retry;
+	// it doubles with every further attempt. Zero means 30 s. Tests on
+	// loopback shorten it; a live node has no reason to.
+	DeliveryBackoff time.Duration
 }
 
 // Node is the node's ActivityPub side: its routes, its workers and its
@@ -33,6 +40,7 @@ type Node struct {
 	keyCache sync.Map // local actor IRI -> *rsa.PrivateKey
 
 	delivery  *deliverer
+	inbox     inboxBatch
 	inboxWake chan struct{}
 	stop      context.CancelFunc
 	workers   sync.WaitGroup
@@ -56,8 +64,12 @@ func New(db *storage.DB, cfg Config) (*Node, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.DeliveryBackoff <= 0 {
+		cfg.DeliveryBackoff = defaultBackoff
+	}
 	n := &Node{db: db, cfg: cfg, iris: NewIRIs(cfg.Host, cfg.Dev), log: cfg.Logger.With("component", "federation"),
 		inboxWake: make(chan struct{}, 1)}
+	n.inbox.db = db
 	cc := cfg.Client
 	if cc.UserAgent == "" {
 		cc.UserAgent = "Kring/" + cfg.Version + " (+" + n.iris.Base() + "/)"
@@ -72,11 +84,23 @@ func New(db *storage.DB, cfg Config) (*Node, error) {
 			n.log.Error("instance key", "err", err)
 		}
 		return s
-	}}
+	}, Local: n.storedKey}
 	n.verifier = &Verifier{Keys: n.keys, Now: func() time.Time { return time.Now() }}
 	n.delivery = newDeliverer(n)
 	n.setCollectionSources(n.outboxSource, n.followersSource, n.followingSource)
 	return n, nil
+}
+
+// storedKey answers a signature's key from the actors already stored
+// (within actorTTL of their fetch), so that a peer's deliveries cost no
+// fetch once its actor is known. Only a key on its actor's host counts:
+// an actor document cannot claim another server's keyId.
+func (n *Node) storedKey(ctx context.Context, keyID string) (owner, pemText string, ok bool) {
+	a, err := n.db.RemoteActorByKeyID(ctx, keyID)
+	if err != nil || a.PublicKeyPEM == "" || hostOf(keyID) != hostOf(a.IRI) || n.now().Sub(a.FetchedAt) >= actorTTL {
+		return "", "", false
+	}
+	return a.IRI, a.PublicKeyPEM, true
 }
 
 // IRIs returns the node's IRI builder.
@@ -89,5 +113,12 @@ func (n *Node) Routes() []Route {
 	rs = append(rs, n.actorRoutes()...)
 	rs = append(rs, n.inboxRoutes()...)
 	rs = append(rs, n.objectRoutes()...)
+	if n.cfg.AuthorizedFetch {
+		for i, rt := range rs {
+			if signedFetchRoutes[rt.Pattern] {
+				rs[i].Handler = n.requireSignedFetch(rt.Handler)
+			}
+		}
+	}
 	return rs
 }

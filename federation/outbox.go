@@ -171,7 +171,7 @@ func (n *Node) Follow(ctx context.Context, m *content.Member, target string) (*c
 	if err != nil {
 		return nil, err
 	}
-	remote, err := n.remoteActor(ctx, iri, true)
+	remote, err := n.lookupActor(ctx, iri)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", iri, err)
 	}

@@ -71,9 +71,19 @@ func (n *Node) onFollow(ctx context.Context, it *content.InboxItem, act *activit
 	if err != nil {
 		return "", fmt.Errorf("fetch follower %s: %w", it.Actor, err)
 	}
-	f := &content.Follow{IRI: act.ID, Follower: it.Actor, Followee: target, State: content.FollowAccepted}
+	state := content.FollowAccepted
+	if m.ManuallyApprovesFollowers {
+		state = content.FollowPending
+	}
+	f := &content.Follow{IRI: act.ID, Follower: it.Actor, Followee: target, State: state}
 	if err := n.db.PutFollow(ctx, f); err != nil {
 		return "", err
+	}
+	if existing, err := n.db.FollowBetween(ctx, it.Actor, target); err == nil {
+		state = existing.State // an approved follower re-following stays approved
+	}
+	if state == content.FollowPending {
+		return "pending: " + it.Actor + " asks to follow " + m.Username, nil
 	}
 	// Answer every Follow, also a repeated one: the sender may have lost
 	// our first Accept and re-sends Follow to repair its state.
@@ -93,6 +103,9 @@ func (n *Node) onUndo(ctx context.Context, it *content.InboxItem, act *activity)
 		if f, err := n.db.FollowByIRI(ctx, objID); err == nil && f.Follower == it.Actor {
 			innerType, inner.Object = "Follow", json.RawMessage(fmt.Sprintf("%q", f.Followee))
 		}
+	}
+	if innerType == "" {
+		return "ignored: undo of " + objID + ", which names nothing tracked here", nil
 	}
 	if innerType != "Follow" {
 		return "ignored: undo of " + innerType + " (not tracked)", nil

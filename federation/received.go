@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kring/content"
+	"kring/storage"
 )
 
 // object is a content object as received.
@@ -114,39 +115,74 @@ func checkAuthor(actor string, obj *content.Object) string {
 }
 
 func (n *Node) onCreate(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {
-	var o object
-	if err := json.Unmarshal(act.Object, &o); err != nil || o.ID == "" {
-		return "ignored: create without an embedded object", nil
-	}
-	if !contentTypes[typeOf(o.Type)] {
-		return "ignored: create of unsupported type " + typeOf(o.Type), nil
-	}
-	obj := toObject(act.Object, &o)
-	if why := checkAuthor(it.Actor, obj); why != "" {
-		return "ignored: " + why, nil
-	}
-	relevant, err := n.concernsUs(ctx, it.Actor, obj, act, &o)
-	if err != nil {
-		return "", err
-	}
-	if !relevant {
-		return "ignored: concerns no one here (no follower, mention, address or reply)", nil
+	obj, outcome, err := n.createdObject(ctx, it, act, nil)
+	if obj == nil || err != nil {
+		return outcome, err
 	}
 	inserted, err := n.db.PutObject(ctx, obj)
 	if err != nil {
 		return "", err
 	}
 	if !inserted {
-		return "ignored: object " + obj.IRI + " already stored", nil
+		return duplicateOutcome(obj), nil
 	}
-	return "stored: " + obj.Type + " " + obj.IRI, nil
+	return storedOutcome(obj), nil
+}
+
+// createdObject checks a Create and returns the object to store, or nil
+// and the reason it is ignored. It only reads: the caller stores. memo,
+// when not nil, answers lookups repeated across a run of Creates.
+func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *activity, memo *lookups) (*content.Object, string, error) {
+	var o object
+	if err := json.Unmarshal(act.Object, &o); err != nil || o.ID == "" {
+		return nil, "ignored: create without an embedded object", nil
+	}
+	if !contentTypes[typeOf(o.Type)] {
+		return nil, "ignored: create of unsupported type " + typeOf(o.Type), nil
+	}
+	obj := toObject(act.Object, &o)
+	if why := checkAuthor(it.Actor, obj); why != "" {
+		return nil, "ignored: " + why, nil
+	}
+	relevant, err := n.concernsUs(ctx, it.Actor, obj, act, &o, memo)
+	if err != nil {
+		return nil, "", err
+	}
+	if !relevant {
+		return nil, "ignored: concerns no one here (no follower, mention, address or reply)", nil
+	}
+	return obj, "", nil
+}
+
+func storedOutcome(obj *content.Object) string { return "stored: " + obj.Type + " " + obj.IRI }
+
+func duplicateOutcome(obj *content.Object) string {
+	return "ignored: object " + obj.IRI + " already stored"
+}
+
+// processCreate works out a Create without writing: its object comes back
+// in the result, for processPending to store with the outcomes of a whole
+// burst of activities in one transaction.
+func (n *Node) processCreate(ctx context.Context, it *content.InboxItem, memo *lookups) (storage.InboxResult, error) {
+	var act activity
+	if err := json.Unmarshal(it.Body, &act); err != nil {
+		return storage.InboxResult{ID: it.ID, Outcome: "ignored: body is not a JSON object"}, nil
+	}
+	obj, outcome, err := n.createdObject(ctx, it, &act, memo)
+	if err != nil {
+		return storage.InboxResult{}, err
+	}
+	if obj == nil {
+		return storage.InboxResult{ID: it.ID, Outcome: outcome}, nil
+	}
+	return storage.InboxResult{ID: it.ID, Outcome: storedOutcome(obj), Object: obj, Duplicate: duplicateOutcome(obj)}, nil
 }
 
 // concernsUs applies Mastodon's rule for pushed content: keep it only when
 // it concerns someone here — a member follows the author, it is addressed
 // to or mentions a member, or it replies to something of ours.
-func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object, act *activity, o *object) (bool, error) {
-	followed, err := n.db.IsFollowed(ctx, actor)
+func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object, act *activity, o *object, memo *lookups) (bool, error) {
+	followed, err := memo.isFollowed(ctx, n, actor)
 	if err != nil || followed {
 		return followed, err
 	}
@@ -166,7 +202,7 @@ func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object
 		}
 	}
 	for _, iri := range named {
-		if _, ok := n.localActor(ctx, iri); ok {
+		if memo.isMember(ctx, n, iri) {
 			return true, nil
 		}
 	}
@@ -176,6 +212,51 @@ func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object
 	return false, nil
 }
 
+// lookups memoises the reads that deciding about a run of Creates
+// repeats (is the author followed, is an addressee a member here): two
+// database reads per activity otherwise. It lives for one run: any other
+// activity (an Accept, a Delete of an actor) may change the answers, so
+// processPending starts a new one after it. A nil *lookups reads through.
+type lookups struct {
+	followed map[string]bool
+	member   map[string]bool
+}
+
+func newLookups() *lookups {
+	return &lookups{followed: map[string]bool{}, member: map[string]bool{}}
+}
+
+func (m *lookups) isFollowed(ctx context.Context, n *Node, actor string) (bool, error) {
+	if m == nil {
+		return n.db.IsFollowed(ctx, actor)
+	}
+	if v, ok := m.followed[actor]; ok {
+		return v, nil
+	}
+	v, err := n.db.IsFollowed(ctx, actor)
+	if err == nil {
+		m.followed[actor] = v
+	}
+	return v, err
+}
+
+// isMember reports whether iri is a live local member.
+func (m *lookups) isMember(ctx context.Context, n *Node, iri string) bool {
+	if _, ok := n.iris.LocalUsername(iri); !ok {
+		return false // not even shaped like one: no read to save
+	}
+	if m == nil {
+		_, ok := n.localActor(ctx, iri)
+		return ok
+	}
+	v, ok := m.member[iri]
+	if !ok {
+		_, v = n.localActor(ctx, iri)
+		m.member[iri] = v
+	}
+	return v
+}
+
 func (n *Node) onUpdate(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {
 	var o object
 	if err := json.Unmarshal(act.Object, &o); err != nil || o.ID == "" {
@@ -183,10 +264,7 @@ func (n *Node) onUpdate(ctx context.Context, it *content.InboxItem, act *activit
 	}
 	typ := typeOf(o.Type)
 	if o.ID == it.Actor && actorTypes[typ] {
-		if _, err := n.remoteActor(ctx, it.Actor, true); err != nil {
-			return "", fmt.Errorf("refresh actor %s: %w", it.Actor, err)
-		}
-		return "refreshed: actor " + it.Actor, nil
+		return n.refreshActor(ctx, it.Actor, act.Object)
 	}
 	if !contentTypes[typ] {
 		return "ignored: update of unsupported type " + typ, nil
@@ -205,6 +283,34 @@ func (n *Node) onUpdate(ctx context.Context, it *content.InboxItem, act *activit
 		return "", err
 	}
 	return "updated: " + obj.IRI, nil
+}
+
+// refreshActor applies an actor's Update of itself. The embedded document
+// is used as sent, as Mastodon, GoToSocial and Misskey do: the actor signed
+// it, and a refetch per profile edit would cost every follower's server a
+// GET. Only a document that does not parse is fetched instead. A missing
+// or unreadable key never replaces the stored one that just verified the
+// Update.
+func (n *Node) refreshActor(ctx context.Context, iri string, raw json.RawMessage) (string, error) {
+	a, err := ParseActor(raw)
+	if err != nil || a.ID != iri {
+		if _, err := n.remoteActor(ctx, iri, true); err != nil {
+			return "", fmt.Errorf("refresh actor %s: %w", iri, err)
+		}
+		return "refreshed: actor " + iri + " (fetched)", nil
+	}
+	ca := a.content(raw)
+	if _, err := ParsePublicKeyPEM(ca.PublicKeyPEM); err != nil {
+		ca.KeyID, ca.PublicKeyPEM = "", ""
+		if old, err := n.db.RemoteActor(ctx, iri); err == nil {
+			ca.KeyID, ca.PublicKeyPEM = old.KeyID, old.PublicKeyPEM
+		}
+	}
+	ca.FetchedAt = n.now()
+	if err := n.db.PutRemoteActor(ctx, ca); err != nil {
+		return "", err
+	}
+	return "refreshed: actor " + iri, nil
 }
 
 func (n *Node) onDelete(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {

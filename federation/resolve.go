@@ -62,6 +62,16 @@ func (n *Node) Resolve(ctx context.Context, target string) (string, error) {
 // remoteActor returns a remote actor, from storage while fresh, else
 // fetched with a signed GET and stored.
 func (n *Node) remoteActor(ctx context.Context, iri string, refresh bool) (*content.RemoteActor, error) {
+	return n.getActor(ctx, iri, refresh, false)
+}
+
+// lookupActor fetches an actor by a URL a person gave, which may be a
+// profile page rather than the id.
+func (n *Node) lookupActor(ctx context.Context, url string) (*content.RemoteActor, error) {
+	return n.getActor(ctx, url, true, true)
+}
+
+func (n *Node) getActor(ctx context.Context, iri string, refresh, lookup bool) (*content.RemoteActor, error) {
 	if !refresh {
 		if a, err := n.db.RemoteActor(ctx, iri); err == nil && n.now().Sub(a.FetchedAt) < actorTTL {
 			return a, nil
@@ -71,13 +81,18 @@ func (n *Node) remoteActor(ctx context.Context, iri string, refresh bool) (*cont
 	if err != nil {
 		return nil, err
 	}
-	raw, err := n.client.GetActivity(ctx, iri, signer)
+	raw, a, err := n.fetchActor(ctx, iri, signer)
 	if err != nil {
 		return nil, err
 	}
-	a, err := ParseActor(raw)
-	if err != nil {
-		return nil, fmt.Errorf("actor %s: %w", iri, err)
+	if a.ID != iri && lookup {
+		// A profile URL (https://host/@bob) can serve the actor whose id
+		// is elsewhere (/users/bob): fetch it again from its id, which
+		// must then match.
+		iri = a.ID
+		if raw, a, err = n.fetchActor(ctx, iri, signer); err != nil {
+			return nil, err
+		}
 	}
 	if a.ID != iri {
 		return nil, fmt.Errorf("actor %s: document has id %s; ids must match the URL they are fetched from", iri, a.ID)
@@ -88,4 +103,16 @@ func (n *Node) remoteActor(ctx context.Context, iri string, refresh bool) (*cont
 		return nil, err
 	}
 	return ca, nil
+}
+
+func (n *Node) fetchActor(ctx context.Context, iri string, signer Signer) ([]byte, *RemoteActor, error) {
+	raw, err := n.client.GetActivity(ctx, iri, signer)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := ParseActor(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("actor %s: %w", iri, err)
+	}
+	return raw, a, nil
 }

@@ -187,10 +187,14 @@ func (db *DB) DeliveryStats(ctx context.Context) (QueueStats, error) {
 }
 
 // RetryDeliveries makes failed deliveries (of one host, or all when host
-// is empty) pending and due now.
+// is empty) pending and due now, with a fresh retry window.
 func (db *DB) RetryDeliveries(ctx context.Context, host string) (int64, error) {
-	return db.execCount(ctx, "retry deliveries", `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ?
-		WHERE state = 'failed' AND (? = '' OR host = ?)`, millis(db.now()), millis(db.now()), host, host)
+	// A retry by hand starts afresh: a new three-day window, no attempts
+	// counted and no stale error shown.
+	now := millis(db.now())
+	return db.execCount(ctx, "retry deliveries", `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ?,
+		created_at = ?, attempts = 0, last_error = '', last_status = 0
+		WHERE state = 'failed' AND (? = '' OR host = ?)`, now, now, now, host, host)
 }
 
 // PurgeDeliveries deletes finished deliveries, and with failed also the

@@ -125,16 +125,28 @@ func (db *DB) followPage(ctx context.Context, want, by, actor string, offset, li
 // PendingFollowers lists follow requests waiting for the followee's
 // approval.
 func (db *DB) PendingFollowers(ctx context.Context, followee string) ([]content.Follow, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+followColumns+" FROM follows WHERE followee = ? AND state = 'pending' ORDER BY id", followee)
+	return db.pendingFollows(ctx, "followee", followee)
+}
+
+// PendingFollowing lists the follow requests an actor sent that were not
+// answered yet.
+func (db *DB) PendingFollowing(ctx context.Context, follower string) ([]content.Follow, error) {
+	return db.pendingFollows(ctx, "follower", follower)
+}
+
+// pendingFollows reads pending follows by one side; the column comes from
+// the two fixed callers above.
+func (db *DB) pendingFollows(ctx context.Context, by, actor string) ([]content.Follow, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+followColumns+" FROM follows WHERE "+by+" = ? AND state = 'pending' ORDER BY id", actor)
 	if err != nil {
-		return nil, fmt.Errorf("list pending followers of %s: %w", followee, err)
+		return nil, fmt.Errorf("list pending follows of %s: %w", actor, err)
 	}
 	defer rows.Close()
 	var out []content.Follow
 	for rows.Next() {
 		f, err := scanFollow(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list pending followers of %s: %w", followee, err)
+			return nil, fmt.Errorf("list pending follows of %s: %w", actor, err)
 		}
 		out = append(out, *f)
 	}

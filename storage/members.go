@@ -10,7 +10,7 @@ import (
 )
 
 const memberColumns = `id, username, display_name, email, bio, language, role, suspended,
-	password_hash, public_key_pem, private_key_pem, created_at, updated_at`
+	password_hash, public_key_pem, private_key_pem, created_at, updated_at, manually_approves_followers`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -20,7 +20,7 @@ func scanMember(row rowScanner, before ...any) (*content.Member, error) {
 	var lang, role string
 	var created, updated int64
 	err := row.Scan(append(before, &m.ID, &m.Username, &m.DisplayName, &m.Email, &m.Bio, &lang, &role, &m.Suspended,
-		&m.PasswordHash, &m.PublicKeyPEM, &m.PrivateKeyPEM, &created, &updated)...)
+		&m.PasswordHash, &m.PublicKeyPEM, &m.PrivateKeyPEM, &created, &updated, &m.ManuallyApprovesFollowers)...)
 	if err != nil {
 		return nil, err
 	}
@@ -39,10 +39,10 @@ func (db *DB) CreateMember(ctx context.Context, m *content.Member) error {
 func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m *content.Member) error {
 	now := db.now().UTC().Truncate(1e6)
 	res, err := tx.ExecContext(ctx, `INSERT INTO members (username, display_name, email, bio, language, role, suspended,
-		password_hash, public_key_pem, private_key_pem, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		password_hash, public_key_pem, private_key_pem, created_at, updated_at, manually_approves_followers)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.Username, m.DisplayName, m.Email, m.Bio, string(m.Language), string(m.Role), m.Suspended,
-		m.PasswordHash, m.PublicKeyPEM, m.PrivateKeyPEM, millis(now), millis(now))
+		m.PasswordHash, m.PublicKeyPEM, m.PrivateKeyPEM, millis(now), millis(now), m.ManuallyApprovesFollowers)
 	if isUniqueViolation(err) {
 		return content.Errorf(content.KindConflict, "username", "username.taken", "username %q is already taken", m.Username)
 	}
@@ -134,6 +134,13 @@ func (db *DB) UpdateProfile(ctx context.Context, id int64, displayName, bio stri
 	return db.updateMember(ctx, fmt.Sprintf("member %d", id),
 		"UPDATE members SET display_name = ?, bio = ?, language = ?, updated_at = ? WHERE id = ?",
 		displayName, bio, string(lang), millis(db.now()), id)
+}
+
+// SetManuallyApprovesFollowers sets whether follow requests wait for the
+// member's approval.
+func (db *DB) SetManuallyApprovesFollowers(ctx context.Context, id int64, manual bool) error {
+	return db.updateMember(ctx, fmt.Sprintf("member %d", id),
+		"UPDATE members SET manually_approves_followers = ?, updated_at = ? WHERE id = ?", manual, millis(db.now()), id)
 }
 
 // SetMemberRole changes a member's role.

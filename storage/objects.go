@@ -26,14 +26,35 @@ func scanObject(row rowScanner) (*content.Object, error) {
 	return &o, nil
 }
 
+const insertObjectSQL = `INSERT INTO objects (iri, type, attributed_to, local, name, summary, content, in_reply_to,
+		url, public, published, updated, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (iri) DO NOTHING`
+
+// execer is a transaction or a statement prepared in one.
+type execer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+}
+
+type txExecer struct {
+	tx    *sql.Tx
+	query string
+}
+
+func (e txExecer) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return e.tx.ExecContext(ctx, e.query, args...)
+}
+
 func insertObject(ctx context.Context, tx *sql.Tx, o *content.Object) (bool, error) {
+	return insertObjectWith(ctx, txExecer{tx, insertObjectSQL}, o)
+}
+
+// insertObjectWith inserts through ex: the transaction itself, or a
+// statement prepared once for a batch.
+func insertObjectWith(ctx context.Context, ex execer, o *content.Object) (bool, error) {
 	var updated int64
 	if !o.Updated.IsZero() {
 		updated = millis(o.Updated)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO objects (iri, type, attributed_to, local, name, summary, content, in_reply_to,
-		url, public, published, updated, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (iri) DO NOTHING`,
-		o.IRI, o.Type, o.AttributedTo, o.Local, o.Name, o.Summary, o.Content, o.InReplyTo, o.URL, o.Public,
+	res, err := ex.ExecContext(ctx, o.IRI, o.Type, o.AttributedTo, o.Local, o.Name, o.Summary, o.Content, o.InReplyTo, o.URL, o.Public,
 		millis(o.Published), updated, o.Raw)
 	if err != nil {
 		return false, fmt.Errorf("store object %s: %w", o.IRI, err)

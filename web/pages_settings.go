@@ -17,6 +17,9 @@ type settingsForm struct {
 	Saved       string            // confirmation after a redirect
 	Errors      map[string]string // field name → message
 	Form        string            // which form the errors belong to: "profile" or "password"
+	// ManuallyApprovesFollowers is the member's choice, shown when the
+	// node federates.
+	ManuallyApprovesFollowers bool
 
 	MaxDisplayName, MaxBio, MinPassword int
 }
@@ -24,8 +27,9 @@ type settingsForm struct {
 // savedKeys are the confirmations /settings?saved= may show; the query
 // picks one, it never supplies text.
 var savedKeys = map[string]string{
-	"profile":  "settings.saved_profile",
-	"password": "settings.saved_password",
+	"profile":   "settings.saved_profile",
+	"password":  "settings.saved_password",
+	"followers": "settings.saved_followers",
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +47,8 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) settingsFor(r *http.Request, m *content.Member) settingsForm {
 	cat := s.catalogs[reqFrom(r.Context()).lang]
 	page := settingsForm{DisplayName: m.DisplayName, Bio: m.Bio, Language: m.Language,
-		MaxDisplayName: content.MaxDisplayNameLen, MaxBio: content.MaxBioLen, MinPassword: content.MinPasswordLen}
+		MaxDisplayName: content.MaxDisplayNameLen, MaxBio: content.MaxBioLen, MinPassword: content.MinPasswordLen,
+		ManuallyApprovesFollowers: m.ManuallyApprovesFollowers}
 	for _, l := range content.Languages {
 		page.Languages = append(page.Languages, langOption{Code: l, Name: cat.t("language.name." + string(l))})
 	}
@@ -77,6 +82,21 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 	// made with the switch on this browser would hide it.
 	http.SetCookie(w, s.cookie(langCookie, "", -1, http.SameSiteLaxMode))
 	return redirect(w, r, "/settings?saved=profile")
+}
+
+// saveFollowerApproval stores whether follow requests wait for the
+// member's approval. Requests already waiting stay until answered.
+func (s *Server) saveFollowerApproval(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	m, _, err := requireMember(ctx)
+	if err != nil {
+		return err
+	}
+	manual := r.PostForm.Get("manually_approves_followers") == "on"
+	if err := s.db.SetManuallyApprovesFollowers(ctx, m.ID, manual); err != nil {
+		return fmt.Errorf("save follower approval of member %d: %w", m.ID, err)
+	}
+	return redirect(w, r, "/settings?saved=followers")
 }
 
 // changePassword sets a new password after checking the current one. The

@@ -18,7 +18,7 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "member", "login", "settings", "error"}
+var pageNames = []string{"home", "member", "login", "settings", "follows", "followers", "error"}
 
 // parseTemplates builds every page once per language, with t bound to that
 // language's catalogue, so rendering never clones or re-escapes templates.
@@ -72,6 +72,7 @@ type view struct {
 	Path            string // the path asked for, to mark the current page in the menu
 	Back            string // where the language switch returns to
 	Switch          []langOption
+	Federated       bool // the node federates: following pages and settings exist
 	Data            any
 }
 
@@ -91,13 +92,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	st := reqFrom(r.Context())
 	cat := s.catalogs[st.lang]
 	v := view{
-		Lang:     st.lang,
-		Host:     s.cfg.Host,
-		CSRF:     st.csrf,
-		Path:     r.URL.Path,
-		Back:     s.backPath(r),
-		Data:     data,
-		NodeName: s.cfg.Host,
+		Lang:      st.lang,
+		Host:      s.cfg.Host,
+		CSRF:      st.csrf,
+		Path:      r.URL.Path,
+		Back:      s.backPath(r),
+		Data:      data,
+		NodeName:  s.cfg.Host,
+		Federated: s.cfg.Federation != nil,
 	}
 	if st.node != nil {
 		v.NodeName, v.NodeDescription = st.node.Name, st.node.Description

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,16 +40,25 @@ func parseResolve(vals []string) (map[string]string, error) {
 	return out, nil
 }
 
+// fedOptions are the federation settings a command takes from flags.
+type fedOptions struct {
+	Resolve         map[string]string
+	AuthorizedFetch bool
+	DeliveryBackoff time.Duration // zero: federation's default
+}
+
 // newFederation builds the node's federation side from its stored
 // settings; dev follows the node's scheme so that every command builds the
 // same actor ids as `kring serve`.
-func newFederation(db *storage.DB, node *content.Node, resolve map[string]string, logger *slog.Logger) (*federation.Node, error) {
+func newFederation(db *storage.DB, node *content.Node, opts fedOptions, logger *slog.Logger) (*federation.Node, error) {
 	fed, err := federation.New(db, federation.Config{
-		Host:    node.Host,
-		Dev:     node.Dev(),
-		Version: version,
-		Logger:  logger,
-		Client:  federation.ClientConfig{Resolve: resolve},
+		Host:            node.Host,
+		Dev:             node.Dev(),
+		Version:         version,
+		Logger:          logger,
+		Client:          federation.ClientConfig{Resolve: opts.Resolve},
+		AuthorizedFetch: opts.AuthorizedFetch,
+		DeliveryBackoff: opts.DeliveryBackoff,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build federation: %w", err)

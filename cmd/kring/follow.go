@@ -56,7 +56,7 @@ func runFollow(ctx context.Context, cfg followConfig, s streams) error {
 	if err != nil {
 		return err
 	}
-	fed, err := newFederation(db, node, cfg.Resolve, newLogger(s.err, cfg.commonConfig))
+	fed, err := newFederation(db, node, fedOptions{Resolve: cfg.Resolve}, newLogger(s.err, cfg.commonConfig))
 	if err != nil {
 		return err
 	}

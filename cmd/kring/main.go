@@ -64,6 +64,8 @@ func newApp(s streams) *cli.App {
 			userCommand(s),
 			postCommand(s),
 			followCommand(s),
+			unfollowCommand(s),
+			followerCommand(s),
 			queueCommand(s),
 			backupCommand(s),
 			migrateCommand(s),

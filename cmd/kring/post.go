@@ -71,7 +71,7 @@ func runPost(ctx context.Context, cfg postConfig, s streams) error {
 	if m.Suspended {
 		return failure("kring user unsuspend "+m.Username+" first", "member %q is suspended and cannot post", m.Username)
 	}
-	fed, err := newFederation(db, node, nil, newLogger(s.err, cfg.commonConfig))
+	fed, err := newFederation(db, node, fedOptions{}, newLogger(s.err, cfg.commonConfig))
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func runQueueRetry(ctx context.Context, cfg queueConfig, s streams) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "%d failed deliveries are pending again; a running kring serve sends them now.\n", n)
+	fmt.Fprintf(s.out, "Pending again: %s; a running kring serve sends them now.\n", deliveries(n))
 	return nil
 }
 
@@ -109,6 +109,13 @@ func runQueuePurge(ctx context.Context, cfg queueConfig, s streams) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "Deleted %d deliveries.\n", n)
+	fmt.Fprintf(s.out, "Deleted %s.\n", deliveries(n))
 	return nil
+}
+
+func deliveries(n int64) string {
+	if n == 1 {
+		return "1 delivery"
+	}
+	return fmt.Sprintf("%d deliveries", n)
 }

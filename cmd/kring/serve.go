@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +31,11 @@ type serveConfig struct {
 	InitHost string
 	// Resolve maps hosts to addresses for outgoing requests (tests).
 	Resolve map[string]string
+	// AuthorizedFetch requires signed GETs of collections and objects.
+	AuthorizedFetch bool
+	// DeliveryBackoff is the first retry's wait of a failed delivery
+	// (zero: the default); a hidden flag for tests on loopback.
+	DeliveryBackoff time.Duration
 }
 
 // firstAdminName is the first admin member's username: "admin" is reserved.
@@ -48,6 +54,10 @@ func serveCommand(s streams) *cli.Command {
 			&cli.BoolFlag{Name: "dev", Usage: "development mode: plain http, cookies without Secure", EnvVars: []string{"KRING_DEV"}},
 			&cli.StringFlag{Name: "init-host", Usage: "initialise an empty data folder for this host first", EnvVars: []string{"KRING_INIT_HOST"}},
 			resolveFlag(),
+			&cli.BoolFlag{Name: "authorized-fetch", Usage: "require HTTP signatures on GETs of collections and objects (Mastodon's secure mode)",
+				EnvVars: []string{"KRING_AUTHORIZED_FETCH"}},
+			&cli.DurationFlag{Name: "delivery-backoff", Hidden: true, Usage: "wait before a failed delivery's first retry (default 30s; for tests)",
+				EnvVars: []string{"KRING_DELIVERY_BACKOFF"}},
 		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -62,12 +72,14 @@ func serveCommand(s streams) *cli.Command {
 				return err
 			}
 			return runServe(c.Context, serveConfig{
-				commonConfig: common,
-				Listen:       strings.TrimSpace(c.String("listen")),
-				Host:         strings.TrimSpace(c.String("host")),
-				Dev:          c.Bool("dev"),
-				InitHost:     strings.TrimSpace(c.String("init-host")),
-				Resolve:      resolve,
+				commonConfig:    common,
+				Listen:          strings.TrimSpace(c.String("listen")),
+				Host:            strings.TrimSpace(c.String("host")),
+				Dev:             c.Bool("dev"),
+				InitHost:        strings.TrimSpace(c.String("init-host")),
+				Resolve:         resolve,
+				AuthorizedFetch: c.Bool("authorized-fetch"),
+				DeliveryBackoff: c.Duration("delivery-backoff"),
 			}, s)
 		},
 	}
@@ -100,7 +112,7 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 		return err
 	}
 	node.Scheme = scheme
-	fed, err := newFederation(db, node, cfg.Resolve, logger)
+	fed, err := newFederation(db, node, fedOptions{Resolve: cfg.Resolve, AuthorizedFetch: cfg.AuthorizedFetch, DeliveryBackoff: cfg.DeliveryBackoff}, logger)
 	if err != nil {
 		return err
 	}

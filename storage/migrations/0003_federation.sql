@@ -113,3 +113,6 @@ CREATE INDEX remote_actors_inbox ON remote_actors (inbox);
 -- How actor ids start: https, or http for a node served with --dev on
 -- loopback. Written by `kring serve`, read by every command that builds ids.
 ALTER TABLE node ADD COLUMN scheme TEXT NOT NULL DEFAULT 'https' CHECK (scheme IN ('http', 'https'));
+
+-- A member who approves followers by hand gets follow requests, not followers.
+ALTER TABLE members ADD COLUMN manually_approves_followers INTEGER NOT NULL DEFAULT 0 CHECK (manually_approves_followers IN (0, 1));
