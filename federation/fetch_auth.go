@@ -14,6 +14,9 @@ var signedFetchRoutes = map[string]bool{
 	"GET /users/{username}/followers": true,
 	"GET /users/{username}/following": true,
 	"GET /actor/outbox":               true,
+	"GET /groups/{name}/outbox":       true,
+	"GET /groups/{name}/followers":    true,
+	"GET /groups/{name}/following":    true,
 	"GET /notes/{id}":                 true,
 	"GET /activities/{id}":            true,
 }

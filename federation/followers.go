@@ -47,7 +47,7 @@ func (n *Node) ApproveFollower(ctx context.Context, m *content.Member, follower 
 	if err := n.db.SetFollowState(ctx, f.IRI, content.FollowAccepted); err != nil {
 		return err
 	}
-	return n.sendAccept(ctx, m, remote, n.followBody(ctx, f))
+	return n.sendAccept(ctx, n.iris.Actor(m.Username), remote, n.followBody(ctx, f))
 }
 
 // RejectFollower refuses a follow request, or removes a follower.

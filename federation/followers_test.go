@@ -154,3 +154,70 @@ func TestAuthorizedFetch(t *testing.T) {
 		t.Errorf("unsigned GET of the actor (key fetch): %d %s, want 200", status, body)
 	}
 }
+
+// TestForumGroup: a forum is a Group actor found by WebFinger, with a key
+// of its own, that accepts follows by itself and lists its followers.
+func TestForumGroup(t *testing.T) {
+	ctx := context.Background()
+	node := fedtest.NewNode(t, fedtest.NodeOptions{})
+	f, err := content.NewForum("opendata", "Open data", "Over open data", content.LanguageDutch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := content.GenerateKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.PublicKeyPEM, f.PrivateKeyPEM = keys.PublicPEM, keys.PrivatePEM
+	if err := node.DB.CreateForum(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	group := node.IRIs().Group("opendata")
+
+	res, err := http.Get(node.Server.URL + "/.well-known/webfinger?resource=acct:opendata@" + node.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jrd struct {
+		Links []struct{ Rel, Type, Href string } `json:"links"`
+	}
+	json.NewDecoder(res.Body).Decode(&jrd)
+	res.Body.Close()
+	if len(jrd.Links) == 0 || jrd.Links[0].Rel != "self" || jrd.Links[0].Href != group {
+		t.Fatalf("webfinger of the forum: %+v, want self link to %s", jrd.Links, group)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, group, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Type, Name, PreferredUsername, Inbox, Followers, AttributedTo string
+		PublicKey                                                     struct{ ID, Owner, PublicKeyPem string }
+	}
+	json.NewDecoder(res.Body).Decode(&doc)
+	res.Body.Close()
+	if doc.Type != "Group" || doc.PreferredUsername != "opendata" || doc.Name != "Open data" ||
+		doc.PublicKey.Owner != group || doc.PublicKey.PublicKeyPem != keys.PublicPEM || doc.AttributedTo != group+"/moderators" {
+		t.Fatalf("group document: %+v", doc)
+	}
+
+	remote := fedtest.NewRemote(t)
+	bob := remote.AddActor("bob", fedtest.Key(t, 1))
+	followID := remote.Base + "/follows/forum"
+	if ans := fedtest.Post(t, doc.Inbox, followFrom(bob, group, followID), bob.Signer().SignPost); ans.Status != http.StatusAccepted {
+		t.Fatalf("follow of the forum: %d %s", ans.Status, ans.Body)
+	}
+	accept := remote.WaitFor(t, 10*time.Second, "Accept from the forum", func(r fedtest.Received) bool {
+		_, typ, obj := r.Activity()
+		return typ == "Accept" && obj == followID && r.Err == nil
+	})
+	if accept.Signer != group {
+		t.Errorf("Accept signed by %q, want the forum's own key", accept.Signer)
+	}
+	if total, iris, _ := node.DB.Followers(ctx, group, 0, 10); total != 1 || iris[0] != bob.ID {
+		t.Errorf("forum followers = %d %v", total, iris)
+	}
+}

@@ -35,6 +35,12 @@ type envelope struct {
 // processed before it is durable, and nothing unverified is stored.
 func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if name := r.PathValue("name"); name != "" {
+		if _, err := n.db.ForumByName(ctx, name); err != nil {
+			n.inboxRefused(w, r, http.StatusNotFound, "no_actor", "no such actor")
+			return
+		}
+	}
 	if name := r.PathValue("username"); name != "" {
 		m, err := n.db.MemberByUsername(ctx, name)
 		if err != nil || m.Suspended {

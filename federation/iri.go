@@ -76,6 +76,19 @@ func (i IRIs) LocalUsername(iri string) (string, bool) {
 	return rest, true
 }
 
+// Group is a forum's Group actor id.
+func (i IRIs) Group(name string) string { return i.base + "/groups/" + name }
+
+// LocalGroup returns the name of a local forum's Group id, or false when
+// the IRI is not one.
+func (i IRIs) LocalGroup(iri string) (string, bool) {
+	rest, ok := strings.CutPrefix(iri, i.base+"/groups/")
+	if !ok || rest == "" || strings.ContainsAny(rest, "/#?") {
+		return "", false
+	}
+	return rest, true
+}
+
 // IsLocal reports whether an IRI is on this node.
 func (i IRIs) IsLocal(iri string) bool {
 	u, err := url.Parse(iri)

@@ -111,6 +111,7 @@ func (n *Node) Routes() []Route {
 	var rs []Route
 	rs = append(rs, n.discoveryRoutes()...)
 	rs = append(rs, n.actorRoutes()...)
+	rs = append(rs, n.groupRoutes()...)
 	rs = append(rs, n.inboxRoutes()...)
 	rs = append(rs, n.objectRoutes()...)
 	if n.cfg.AuthorizedFetch {

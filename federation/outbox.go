@@ -36,6 +36,12 @@ func (n *Node) signerFor(ctx context.Context, actor string) (Signer, error) {
 			return Signer{}, err
 		}
 		pemText = node.PrivateKeyPEM
+	} else if name, ok := n.iris.LocalGroup(actor); ok {
+		f, err := n.db.ForumByName(ctx, name)
+		if err != nil {
+			return Signer{}, err
+		}
+		pemText = f.PrivateKeyPEM
 	} else {
 		name, ok := n.iris.LocalUsername(actor)
 		if !ok {
@@ -80,8 +86,7 @@ func (n *Node) enqueue(ctx context.Context, actor string, doc map[string]any, ob
 
 // sendAccept answers a Follow; the Follow is embedded as received, which
 // every server matches (some only by id, some only by content).
-func (n *Node) sendAccept(ctx context.Context, m *content.Member, follower *content.RemoteActor, follow []byte) error {
-	actor := n.iris.Actor(m.Username)
+func (n *Node) sendAccept(ctx context.Context, actor string, follower *content.RemoteActor, follow []byte) error {
 	doc := map[string]any{
 		"@context": ASContext,
 		"id":       n.iris.Activity(newID()),

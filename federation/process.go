@@ -63,9 +63,12 @@ func (n *Node) localActor(ctx context.Context, iri string) (*content.Member, boo
 
 func (n *Node) onFollow(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {
 	target := idOf(act.Object)
+	if name, ok := n.iris.LocalGroup(target); ok {
+		return n.onGroupFollow(ctx, it, act, name)
+	}
 	m, ok := n.localActor(ctx, target)
 	if !ok {
-		return "ignored: follow of " + target + ", not a local member", nil
+		return "ignored: follow of " + target + ", not a local member or forum", nil
 	}
 	remote, err := n.remoteActor(ctx, it.Actor, false)
 	if err != nil {
@@ -87,7 +90,7 @@ func (n *Node) onFollow(ctx context.Context, it *content.InboxItem, act *activit
 	}
 	// Answer every Follow, also a repeated one: the sender may have lost
 	// our first Accept and re-sends Follow to repair its state.
-	if err := n.sendAccept(ctx, m, remote, it.Body); err != nil {
+	if err := n.sendAccept(ctx, target, remote, it.Body); err != nil {
 		return "", err
 	}
 	return "accepted: " + it.Actor + " follows " + m.Username, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"kring/content"
@@ -217,7 +218,9 @@ func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object
 // database reads per activity otherwise. It lives for one run: any other
 // activity (an Accept, a Delete of an actor) may change the answers, so
 // processPending starts a new one after it. A nil *lookups reads through.
+// It is safe for concurrent use.
 type lookups struct {
+	mu       sync.Mutex
 	followed map[string]bool
 	member   map[string]bool
 }
@@ -230,12 +233,17 @@ func (m *lookups) isFollowed(ctx context.Context, n *Node, actor string) (bool, 
 	if m == nil {
 		return n.db.IsFollowed(ctx, actor)
 	}
-	if v, ok := m.followed[actor]; ok {
+	m.mu.Lock()
+	v, ok := m.followed[actor]
+	m.mu.Unlock()
+	if ok {
 		return v, nil
 	}
 	v, err := n.db.IsFollowed(ctx, actor)
 	if err == nil {
+		m.mu.Lock()
 		m.followed[actor] = v
+		m.mu.Unlock()
 	}
 	return v, err
 }
@@ -249,10 +257,14 @@ func (m *lookups) isMember(ctx context.Context, n *Node, iri string) bool {
 		_, ok := n.localActor(ctx, iri)
 		return ok
 	}
+	m.mu.Lock()
 	v, ok := m.member[iri]
+	m.mu.Unlock()
 	if !ok {
 		_, v = n.localActor(ctx, iri)
+		m.mu.Lock()
 		m.member[iri] = v
+		m.mu.Unlock()
 	}
 	return v
 }

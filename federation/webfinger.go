@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"kring/content"
 )
 
 // WebFinger link relations and the media type of an actor link.
@@ -118,7 +120,7 @@ func (n *Node) urlUsername(resource string) (string, error) {
 	if path == "/actor" {
 		return n.iris.InstanceUsername(), nil
 	}
-	for _, prefix := range []string{"/users/", "/@"} {
+	for _, prefix := range []string{"/users/", "/@", "/groups/"} {
 		if name, ok := strings.CutPrefix(path, prefix); ok && name != "" && !strings.Contains(name, "/") {
 			return strings.ToLower(name), nil
 		}
@@ -141,6 +143,19 @@ func (n *Node) webFingerFor(ctx context.Context, username string) (*jrd, error) 
 		}, nil
 	}
 	m, err := n.db.MemberByUsername(ctx, username)
+	if content.KindOf(err) == content.KindNotFound {
+		if f, ferr := n.db.ForumByName(ctx, username); ferr == nil {
+			group := n.iris.Group(f.Name)
+			return &jrd{
+				Subject: "acct:" + f.Name + "@" + n.iris.Host(),
+				Aliases: []string{group},
+				Links: []jrdLink{
+					{Rel: relSelf, Type: activityType, Href: group},
+					{Rel: relProfilePage, Type: "text/html", Href: group},
+				},
+			}, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", username, err)
 	}

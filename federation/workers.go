@@ -3,6 +3,9 @@ package federation
 import (
 	"context"
 	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"kring/content"
@@ -93,6 +96,25 @@ func (n *Node) processPending(ctx context.Context, retry map[int64]retryState) {
 		}
 		results, done = results[:0], done[:0]
 	}
+	// record files an activity's result, or schedules a retry.
+	record := func(it *content.InboxItem, res storage.InboxResult, err error) {
+		if err != nil && n.now().Sub(it.ReceivedAt) < processGiveUp {
+			r := retry[it.ID]
+			r.attempts++
+			r.next = n.now().Add(backoff(defaultBackoff, r.attempts))
+			retry[it.ID] = r
+			n.log.Warn("process activity; will retry", "activity_id", it.ActivityIRI, "type", it.Type, "attempt", r.attempts, "err", err)
+			return
+		}
+		delete(retry, it.ID)
+		if err != nil {
+			res = storage.InboxResult{ID: it.ID, Outcome: "failed: " + err.Error()}
+		}
+		results, done = append(results, res), append(done, it)
+		if len(results) == finishBatch {
+			flush()
+		}
+	}
 	for ctx.Err() == nil {
 		items, err := n.db.PendingInbox(ctx, after, processBatch)
 		if err != nil {
@@ -104,41 +126,74 @@ func (n *Node) processPending(ctx context.Context, retry map[int64]retryState) {
 		if len(items) == 0 {
 			return
 		}
-		for i := range items {
-			it := &items[i]
-			after = it.ID
-			if r, ok := retry[it.ID]; ok && n.now().Before(r.next) {
-				continue
-			}
-			var res storage.InboxResult
-			if it.Type == "Create" {
-				res, err = n.processCreate(ctx, it, memo)
-			} else {
+		after = items[len(items)-1].ID
+		for i := 0; i < len(items); {
+			if items[i].Type != "Create" {
+				it := &items[i]
+				i++
+				if r, ok := retry[it.ID]; ok && n.now().Before(r.next) {
+					continue
+				}
 				flush()
-				res.ID = it.ID
-				res.Outcome, err = n.process(ctx, it)
+				outcome, err := n.process(ctx, it)
 				memo = newLookups()
-			}
-			if err != nil && n.now().Sub(it.ReceivedAt) < processGiveUp {
-				r := retry[it.ID]
-				r.attempts++
-				r.next = n.now().Add(backoff(defaultBackoff, r.attempts))
-				retry[it.ID] = r
-				n.log.Warn("process activity; will retry", "activity_id", it.ActivityIRI, "type", it.Type, "attempt", r.attempts, "err", err)
+				record(it, storage.InboxResult{ID: it.ID, Outcome: outcome}, err)
 				continue
 			}
-			delete(retry, it.ID)
-			if err != nil {
-				res = storage.InboxResult{ID: it.ID, Outcome: "failed: " + err.Error()}
+			// A run of Creates: worked out on every core (they only read),
+			// then recorded in arrival order.
+			end := i
+			for end < len(items) && items[end].Type == "Create" {
+				end++
 			}
-			results, done = append(results, res), append(done, it)
-			if len(results) == finishBatch {
-				flush()
+			run := items[i:end]
+			i = end
+			prepared := n.prepareCreates(ctx, run, retry, memo)
+			for j := range run {
+				if p := prepared[j]; !p.skipped {
+					record(&run[j], p.res, p.err)
+				}
 			}
 		}
 		flush()
 		memo = newLookups() // a fresh view for the next round
 	}
+}
+
+// preparedCreate is a Create worked out but not yet recorded.
+type preparedCreate struct {
+	res     storage.InboxResult
+	err     error
+	skipped bool // waiting for its retry
+}
+
+// prepareCreates works out a run of Creates concurrently, one worker per
+// core: decoding, sanitising and the relevance reads are most of the
+// processing, and a single goroutine among the inbox's many handlers gets
+// too small a share of the CPU to keep up with them.
+func (n *Node) prepareCreates(ctx context.Context, run []content.InboxItem, retry map[int64]retryState, memo *lookups) []preparedCreate {
+	out := make([]preparedCreate, len(run))
+	now := n.now()
+	var todo []int
+	for i := range run {
+		if r, ok := retry[run[i].ID]; ok && now.Before(r.next) {
+			out[i].skipped = true
+			continue
+		}
+		todo = append(todo, i)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < len(todo); k = int(next.Add(1) - 1) {
+				i := todo[k]
+				out[i].res, out[i].err = n.processCreate(ctx, &run[i], memo)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // retryState tracks an activity whose processing failed.

@@ -37,6 +37,13 @@ func (db *DB) CreateMember(ctx context.Context, m *content.Member) error {
 }
 
 func (db *DB) createMember(ctx context.Context, tx *sql.Tx, m *content.Member) error {
+	taken, err := handleTaken(ctx, tx, m.Username)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return content.Errorf(content.KindConflict, "username", "username.taken", "username %q is already taken", m.Username)
+	}
 	now := db.now().UTC().Truncate(1e6)
 	res, err := tx.ExecContext(ctx, `INSERT INTO members (username, display_name, email, bio, language, role, suspended,
 		password_hash, public_key_pem, private_key_pem, created_at, updated_at, manually_approves_followers)

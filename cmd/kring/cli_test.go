@@ -196,7 +196,7 @@ func TestUserAdd(t *testing.T) {
 		fragments []string
 	}{
 		{name: "duplicate", args: []string{"jdevries"},
-			msg: `username "jdevries" is already taken`, try: "choose another name; kring user list shows the taken ones"},
+			msg: `username "jdevries" is already taken`, try: "choose another name; kring user list and kring forum list show the taken ones"},
 		{name: "uppercase", args: []string{"JanDeVries"},
 			msg: `username "JanDeVries" may only hold lowercase letters a-z, digits and _`,
 			try: "use 1–30 lowercase letters, digits or _ that are not a reserved word, e.g. kring user add jdevries"},

@@ -107,7 +107,11 @@ func exitError(err error) (msg, try string, code int) {
 func tryFor(e *content.Error) string {
 	switch code := e.Code; {
 	case code == "username.taken":
-		return "choose another name; kring user list shows the taken ones"
+		return "choose another name; kring user list and kring forum list show the taken ones"
+	case code == "forum_name.taken":
+		return "choose another name; kring user list and kring forum list show the taken ones"
+	case strings.HasPrefix(code, "forum_name."):
+		return fmt.Sprintf("use 1–%d lowercase letters, digits or _ that are not a reserved word, e.g. kring forum add opendata", content.MaxUsernameLen)
 	case strings.HasPrefix(code, "username."):
 		return fmt.Sprintf("use 1–%d lowercase letters, digits or _ that are not a reserved word, e.g. kring user add jdevries", content.MaxUsernameLen)
 	case strings.HasPrefix(code, "password."):

@@ -67,6 +67,7 @@ func newApp(s streams) *cli.App {
 			unfollowCommand(s),
 			followerCommand(s),
 			queueCommand(s),
+			forumCommand(s),
 			backupCommand(s),
 			migrateCommand(s),
 			versionCommand(s),

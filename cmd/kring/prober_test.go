@@ -45,9 +45,8 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 var proberLineRE = regexp.MustCompile(`^(PASS|FAIL|SKIP) (\S+)(?: (.*))?$`)
 
 // TestProber runs the conformance prober against a node started as
-// `make run` starts one, with a member alice and a trigger that makes her
-// post: every check passes except group, which needs a forum (a Group
-// actor) that does not exist yet.
+// `make run` starts one, with a member alice, a trigger that makes her
+// post and a forum for the group check: every check passes, none skipped.
 func TestProber(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the prober against kring serve; not with -short")
@@ -90,12 +89,13 @@ func TestProber(t *testing.T) {
 	host := "localhost:" + port
 	srv := startServeOn(t, addr, runOpts{}, "--data", data, "--dev", "--init-host", host)
 	wantOK(t, kring(t, "user", "add", "alice", "--data", data))
+	wantOK(t, kring(t, "forum", "add", "opendata", "--title", "Open data", "--data", data))
 
 	trigger := strings.Join([]string{shellQuote(kringBin), "post", "--as", "alice", "--data", shellQuote(data), "--text", "'prober post'"}, " ")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, probe, "--target", "http://"+host, "--handle", "alice@"+host,
-		"--trigger", trigger, "--timeout", "6s")
+		"--group", "opendata@"+host, "--trigger", trigger, "--timeout", "6s")
 	cmd.Env = cleanEnv()
 	// The report is stdout; its summary is the last line there.
 	var stdout, stderr bytes.Buffer
@@ -134,21 +134,12 @@ func TestProber(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("check %s: no PASS, FAIL or SKIP line", id)
-		case id == "group":
-			// The forum issue adds Group actors; until then the prober
-			// has no --group to check.
-			if r[0] != "SKIP" || r[1] != "no --group given" {
-				t.Errorf("check group: %s %s; want SKIP no --group given", r[0], r[1])
-			}
 		case r[0] != "PASS":
 			t.Errorf("check %s: %s %s", id, r[0], r[1])
 		}
 	}
-	if want := fmt.Sprintf("%d passed, 0 failed, 1 skipped", len(ids)-1); last != want {
+	if want := fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(ids)); last != want {
 		t.Errorf("last line %q, want %q", last, want)
-	}
-	if !t.Failed() {
-		t.Logf("approbe: %s; group is the only SKIP (no --group given: forums, the Group actors, come with the forum issue)", last)
 	}
 	srv.stop(t)
 }

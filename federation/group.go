@@ -1,0 +1,104 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	vocab "github.com/go-ap/activitypub"
+
+	"kring/content"
+)
+
+// Forums are Group actors (FEP-1b12): anyone can follow one, and it
+// accepts follows by itself. Threads and their redistribution come with
+// the forum issue; this is the actor, its collections and following.
+
+func (n *Node) groupRoutes() []Route {
+	return []Route{
+		{Pattern: "GET /groups/{name}", Handler: n.handler(n.serveGroup)},
+		{Pattern: "GET /groups/{name}/outbox", Handler: n.handler(n.serveGroupCollection(IRIs.Outbox, nil))},
+		{Pattern: "GET /groups/{name}/followers", Handler: n.handler(n.serveGroupCollection(IRIs.Followers, &n.followerItems))},
+		{Pattern: "GET /groups/{name}/following", Handler: n.handler(n.serveGroupCollection(IRIs.Following, nil))},
+		{Pattern: "GET /groups/{name}/moderators", Handler: n.handler(n.serveGroupCollection(moderatorsIRI, nil))},
+		{Pattern: "GET /groups/{name}/featured", Handler: n.handler(n.serveGroupCollection(featuredIRI, nil))},
+		{Pattern: "POST /groups/{name}/inbox", Handler: http.HandlerFunc(n.serveInbox), MaxBody: MaxInboxBody},
+	}
+}
+
+func moderatorsIRI(_ IRIs, actor string) string { return actor + "/moderators" }
+func featuredIRI(_ IRIs, actor string) string   { return actor + "/featured" }
+
+// forum reads the forum a route names.
+func (n *Node) forum(r *http.Request) (*content.Forum, error) {
+	name := r.PathValue("name")
+	f, err := n.db.ForumByName(r.Context(), name)
+	if err != nil {
+		return nil, fmt.Errorf("forum %s: %w", name, err)
+	}
+	return f, nil
+}
+
+func (n *Node) serveGroup(w http.ResponseWriter, r *http.Request) error {
+	varyAccept(w)
+	if !WantsActivityJSON(r) {
+		http.Redirect(w, r, n.iris.Base()+"/", http.StatusFound) // forum pages come with the forum issue
+		return nil
+	}
+	f, err := n.forum(r)
+	if err != nil {
+		return err
+	}
+	id := n.iris.Group(f.Name)
+	doc, err := n.actorDocument(actorDoc{
+		Type: vocab.GroupType, ID: id, Username: f.Name, Name: f.Title,
+		SummaryHTML: textToHTML(f.Description), URL: id,
+		Inbox: n.iris.Inbox(id), Outbox: n.iris.Outbox(id),
+		Followers: n.iris.Followers(id), Following: n.iris.Following(id),
+		PublicKeyPEM: f.PublicKeyPEM, Published: f.CreatedAt, Discoverable: true,
+	})
+	if err != nil {
+		return fmt.Errorf("group %s: %w", f.Name, err)
+	}
+	// Lemmy and Mbin read moderators from attributedTo; featured holds
+	// pinned threads. postingRestrictedToMods is Lemmy's flag.
+	doc["attributedTo"] = moderatorsIRI(n.iris, id)
+	doc["moderators"] = moderatorsIRI(n.iris, id)
+	doc["featured"] = featuredIRI(n.iris, id)
+	doc["postingRestrictedToMods"] = false
+	return writeActivityJSON(w, http.StatusOK, doc)
+}
+
+func (n *Node) serveGroupCollection(iri func(IRIs, string) string, src *collectionSource) fedHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := n.forum(r)
+		if err != nil {
+			return err
+		}
+		id := n.iris.Group(f.Name)
+		var source collectionSource
+		if src != nil {
+			source = *src
+		}
+		return serveCollection(w, r, iri(n.iris, id), id, source)
+	}
+}
+
+// onGroupFollow: a forum accepts every follow at once.
+func (n *Node) onGroupFollow(ctx context.Context, it *content.InboxItem, act *activity, name string) (string, error) {
+	if _, err := n.db.ForumByName(ctx, name); err != nil {
+		return "ignored: follow of unknown forum " + name, nil
+	}
+	remote, err := n.remoteActor(ctx, it.Actor, false)
+	if err != nil {
+		return "", fmt.Errorf("fetch follower %s: %w", it.Actor, err)
+	}
+	group := n.iris.Group(name)
+	if err := n.db.PutFollow(ctx, &content.Follow{IRI: act.ID, Follower: it.Actor, Followee: group, State: content.FollowAccepted}); err != nil {
+		return "", err
+	}
+	if err := n.sendAccept(ctx, group, remote, it.Body); err != nil {
+		return "", err
+	}
+	return "accepted: " + it.Actor + " follows forum " + name, nil
+}
