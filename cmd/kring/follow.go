@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// followConfig is what `kring follow` needs.
+// followConfig is what `kring follow` and `kring unfollow` need.
 type followConfig struct {
 	commonConfig
 	As      string
@@ -16,54 +16,89 @@ type followConfig struct {
 }
 
 func followCommand(s streams) *cli.Command {
+	return targetCommand("follow", "let a member follow a remote actor by handle (user@host) or URL", s, runFollow)
+}
+
+func unfollowCommand(s streams) *cli.Command {
+	return targetCommand("unfollow", "withdraw a member's follow of a remote actor (sends Undo)", s, runUnfollow)
+}
+
+// targetCommand builds a command that acts for a member (--as) on one
+// remote actor named by handle or URL.
+func targetCommand(name, usage string, s streams, run func(context.Context, followConfig, streams) error) *cli.Command {
 	return &cli.Command{
-		Name:      "follow",
-		Usage:     "let a member follow a remote actor by handle (user@host) or URL",
-		UsageText: "kring follow --as NAME TARGET [--data DIR]",
+		Name:      name,
+		Usage:     usage,
+		UsageText: "kring " + name + " --as NAME TARGET [--data DIR]",
 		ArgsUsage: "TARGET",
-		Flags: append(commonFlags(),
-			&cli.StringFlag{Name: "as", Usage: "the member who follows", EnvVars: []string{"KRING_AS"}},
-			resolveFlag(),
-		),
+		Flags:     actingFlags(),
 		Action: func(c *cli.Context) error {
 			values, err := needArgs(c, "TARGET")
 			if err != nil {
 				return err
 			}
-			common, err := commonConfigFrom(c)
+			acting, err := actingConfigFrom(c)
 			if err != nil {
 				return err
 			}
-			if c.String("as") == "" {
-				return usageError(c, "--as is missing: name the member who follows")
-			}
-			resolve, err := parseResolve(c.StringSlice("resolve"))
-			if err != nil {
-				return err
-			}
-			return runFollow(c.Context, followConfig{commonConfig: common, As: c.String("as"), Target: values[0], Resolve: resolve}, s)
+			return run(c.Context, followConfig{commonConfig: acting.commonConfig, As: acting.As, Target: values[0], Resolve: acting.Resolve}, s)
 		},
 	}
 }
 
+// actingConfig is the part of a command that acts for a member.
+type actingConfig struct {
+	commonConfig
+	As      string
+	Resolve map[string]string
+}
+
+// actingFlags are the flags of commands that act for a member and may
+// reach other servers.
+func actingFlags() []cli.Flag {
+	return append(commonFlags(),
+		&cli.StringFlag{Name: "as", Usage: "the member to act for", EnvVars: []string{"KRING_AS"}},
+		resolveFlag())
+}
+
+func actingConfigFrom(c *cli.Context) (actingConfig, error) {
+	common, err := commonConfigFrom(c)
+	if err != nil {
+		return actingConfig{}, err
+	}
+	if c.String("as") == "" {
+		return actingConfig{}, usageError(c, "--as is missing: name the member to act for")
+	}
+	resolve, err := parseResolve(c.StringSlice("resolve"))
+	if err != nil {
+		return actingConfig{}, err
+	}
+	return actingConfig{commonConfig: common, As: c.String("as"), Resolve: resolve}, nil
+}
+
 func runFollow(ctx context.Context, cfg followConfig, s streams) error {
-	db, node, err := openNode(ctx, cfg.commonConfig)
+	env, err := openActing(ctx, actingConfig{commonConfig: cfg.commonConfig, As: cfg.As, Resolve: cfg.Resolve}, s)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	m, err := db.MemberByUsername(ctx, cfg.As)
+	defer env.db.Close()
+	remote, err := env.fed.Follow(ctx, env.member, cfg.Target)
 	if err != nil {
 		return err
 	}
-	fed, err := newFederation(db, node, fedOptions{Resolve: cfg.Resolve}, newLogger(s.err, cfg.commonConfig))
+	fmt.Fprintf(s.out, "Follow request sent from %s to %s; it counts once %s accepts.\n", env.member.Username, remote.IRI, remote.Host)
+	return nil
+}
+
+func runUnfollow(ctx context.Context, cfg followConfig, s streams) error {
+	env, err := openActing(ctx, actingConfig{commonConfig: cfg.commonConfig, As: cfg.As, Resolve: cfg.Resolve}, s)
 	if err != nil {
 		return err
 	}
-	remote, err := fed.Follow(ctx, m, cfg.Target)
-	if err != nil {
+	defer env.db.Close()
+	if err := env.fed.Unfollow(ctx, env.member, cfg.Target); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "Follow request sent from %s to %s; it counts once %s accepts.\n", m.Username, remote.IRI, remote.Host)
+	fmt.Fprintf(s.out, "%s no longer follows %s; the Undo is queued.\n", env.member.Username, cfg.Target)
 	return nil
 }

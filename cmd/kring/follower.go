@@ -13,35 +13,28 @@ import (
 
 // followerConfig is what the `kring follower` commands need.
 type followerConfig struct {
-	commonConfig
-	As      string
-	Arg     string // the follower's actor id, or the approval mode
-	Resolve map[string]string
+	actingConfig
+	Arg string // the follower's actor id, or the approval mode
 }
 
 func followerCommand(s streams) *cli.Command {
-	flags := func() []cli.Flag {
-		return append(commonFlags(),
-			&cli.StringFlag{Name: "as", Usage: "the member whose followers these are", EnvVars: []string{"KRING_AS"}},
-			resolveFlag())
-	}
 	return &cli.Command{
 		Name:  "follower",
 		Usage: "approve or reject follow requests, and choose whether they need approval",
 		Subcommands: []*cli.Command{
-			{Name: "requests", Usage: "list follow requests waiting for approval", Flags: flags(),
+			{Name: "requests", Usage: "list follow requests waiting for approval", Flags: actingFlags(),
 				Action: followerAction(s, "", runFollowerRequests)},
-			{Name: "approve", Usage: "accept a follow request", ArgsUsage: "ACTOR", Flags: flags(),
+			{Name: "approve", Usage: "accept a follow request", ArgsUsage: "ACTOR", Flags: actingFlags(),
 				Action: followerAction(s, "ACTOR", runFollowerApprove)},
-			{Name: "reject", Usage: "refuse a follow request, or remove a follower", ArgsUsage: "ACTOR", Flags: flags(),
+			{Name: "reject", Usage: "refuse a follow request, or remove a follower", ArgsUsage: "ACTOR", Flags: actingFlags(),
 				Action: followerAction(s, "ACTOR", runFollowerReject)},
-			{Name: "approval", Usage: "manual: follow requests wait for approval; auto: accepted at once", ArgsUsage: "manual|auto", Flags: flags(),
+			{Name: "approval", Usage: "manual: follow requests wait for approval; auto: accepted at once", ArgsUsage: "manual|auto", Flags: actingFlags(),
 				Action: followerAction(s, "MODE", runFollowerApproval)},
 		},
 	}
 }
 
-func followerAction(s streams, arg string, fn func(context.Context, followerConfig, *followerEnv, streams) error) cli.ActionFunc {
+func followerAction(s streams, arg string, fn func(context.Context, followerConfig, *actingEnv, streams) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		var values []string
 		var err error
@@ -53,22 +46,15 @@ func followerAction(s streams, arg string, fn func(context.Context, followerConf
 		if err != nil {
 			return err
 		}
-		common, err := commonConfigFrom(c)
+		acting, err := actingConfigFrom(c)
 		if err != nil {
 			return err
 		}
-		if c.String("as") == "" {
-			return usageError(c, "--as is missing: name the member")
-		}
-		resolve, err := parseResolve(c.StringSlice("resolve"))
-		if err != nil {
-			return err
-		}
-		cfg := followerConfig{commonConfig: common, As: c.String("as"), Resolve: resolve}
+		cfg := followerConfig{actingConfig: acting}
 		if len(values) > 0 {
 			cfg.Arg = values[0]
 		}
-		env, err := openFollowerEnv(c.Context, cfg, s)
+		env, err := openActing(c.Context, acting, s)
 		if err != nil {
 			return err
 		}
@@ -77,14 +63,14 @@ func followerAction(s streams, arg string, fn func(context.Context, followerConf
 	}
 }
 
-// followerEnv is the open node a follower command works on.
-type followerEnv struct {
+// actingEnv is the open node a command acting for a member works on.
+type actingEnv struct {
 	db     *storage.DB
 	member *content.Member
 	fed    *federation.Node
 }
 
-func openFollowerEnv(ctx context.Context, cfg followerConfig, s streams) (*followerEnv, error) {
+func openActing(ctx context.Context, cfg actingConfig, s streams) (*actingEnv, error) {
 	db, node, err := openNode(ctx, cfg.commonConfig)
 	if err != nil {
 		return nil, err
@@ -99,10 +85,10 @@ func openFollowerEnv(ctx context.Context, cfg followerConfig, s streams) (*follo
 		db.Close()
 		return nil, err
 	}
-	return &followerEnv{db: db, member: m, fed: fed}, nil
+	return &actingEnv{db: db, member: m, fed: fed}, nil
 }
 
-func runFollowerRequests(ctx context.Context, cfg followerConfig, env *followerEnv, s streams) error {
+func runFollowerRequests(ctx context.Context, cfg followerConfig, env *actingEnv, s streams) error {
 	fs, err := env.fed.PendingFollowers(ctx, env.member)
 	if err != nil {
 		return err
@@ -117,7 +103,7 @@ func runFollowerRequests(ctx context.Context, cfg followerConfig, env *followerE
 	return nil
 }
 
-func runFollowerApprove(ctx context.Context, cfg followerConfig, env *followerEnv, s streams) error {
+func runFollowerApprove(ctx context.Context, cfg followerConfig, env *actingEnv, s streams) error {
 	if err := env.fed.ApproveFollower(ctx, env.member, cfg.Arg); err != nil {
 		return err
 	}
@@ -125,7 +111,7 @@ func runFollowerApprove(ctx context.Context, cfg followerConfig, env *followerEn
 	return nil
 }
 
-func runFollowerReject(ctx context.Context, cfg followerConfig, env *followerEnv, s streams) error {
+func runFollowerReject(ctx context.Context, cfg followerConfig, env *actingEnv, s streams) error {
 	if err := env.fed.RejectFollower(ctx, env.member, cfg.Arg); err != nil {
 		return err
 	}
@@ -133,7 +119,7 @@ func runFollowerReject(ctx context.Context, cfg followerConfig, env *followerEnv
 	return nil
 }
 
-func runFollowerApproval(ctx context.Context, cfg followerConfig, env *followerEnv, s streams) error {
+func runFollowerApproval(ctx context.Context, cfg followerConfig, env *actingEnv, s streams) error {
 	var manual bool
 	switch cfg.Arg {
 	case "manual":
