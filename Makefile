@@ -14,7 +14,7 @@ HOST     ?= localhost:8080
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kring
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kring
 
 ## run: build and start a development node in ./data on 127.0.0.1:8080
 run: build
