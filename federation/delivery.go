@@ -18,7 +18,13 @@ const (
 	deliveryWorkers = 32
 	deliveryPerHost = 4
 	deliveryGiveUp  = 72 * time.Hour // about three days, as Mastodon retries
-	deliveryPoll    = time.Second    // picks up rows queued by other processes (kring post)
+	// deliveryPoll is how soon rows queued by another process (kring post)
+	// are picked up. An idle poll is one indexed read, not a transaction.
+	deliveryPoll = 100 * time.Millisecond
+	// A claim is a write transaction: rather than one per finished POST,
+	// wait up to claimGather for claimBatch workers to come free.
+	claimBatch  = deliveryWorkers / 4
+	claimGather = 5 * time.Millisecond
 )
 
 // deliverer runs the delivery queue.
@@ -29,10 +35,21 @@ type deliverer struct {
 	mu       sync.Mutex
 	inFlight map[string]int // host -> running deliveries
 	running  int
+
+	// finishes records outcomes by group commit: with every worker busy,
+	// several finish at once and share a transaction.
+	finishes groupCommit[storage.DeliveryFinish, struct{}]
 }
 
 func newDeliverer(n *Node) *deliverer {
-	return &deliverer{n: n, wake: make(chan struct{}, 1), inFlight: map[string]int{}}
+	d := &deliverer{n: n, wake: make(chan struct{}, 1), inFlight: map[string]int{}}
+	d.finishes.many = func(ctx context.Context, fs []storage.DeliveryFinish) ([]struct{}, error) {
+		return make([]struct{}, len(fs)), n.db.FinishDeliveries(ctx, fs)
+	}
+	d.finishes.one = func(ctx context.Context, f storage.DeliveryFinish) (struct{}, error) {
+		return struct{}{}, n.db.FinishDelivery(ctx, f.ID, f.Outcome)
+	}
+	return d
 }
 
 func (d *deliverer) poke() {
@@ -73,14 +90,52 @@ func (d *deliverer) run(ctx context.Context) {
 		if len(jobs) > 0 {
 			continue
 		}
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.wake:
+				waiting = false
+			case <-done:
+				d.gather(ctx, done)
+				waiting = false
+			case <-time.After(deliveryPoll):
+				waiting = !d.due(ctx)
+			}
+		}
+	}
+}
+
+// gather waits briefly, while POSTs are in flight, for more workers to
+// come free, so that one claim serves several of them.
+func (d *deliverer) gather(ctx context.Context, done <-chan struct{}) {
+	deadline := time.NewTimer(claimGather)
+	defer deadline.Stop()
+	for {
+		d.mu.Lock()
+		free := deliveryWorkers - d.running
+		d.mu.Unlock()
+		if free >= claimBatch || free == deliveryWorkers {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.wake:
+		case <-deadline.C:
+			return
 		case <-done:
-		case <-time.After(deliveryPoll):
 		}
 	}
+}
+
+// due reports whether a delivery may be waiting: one read, so that
+// polling for rows queued by other processes costs almost nothing.
+func (d *deliverer) due(ctx context.Context) bool {
+	next, ok, err := d.n.db.NextDeliveryDue(ctx)
+	if err != nil {
+		return true // let the claim report it
+	}
+	return ok && !next.After(d.n.now())
 }
 
 func (d *deliverer) claim(ctx context.Context) ([]storage.Job, error) {
@@ -155,7 +210,7 @@ func (d *deliverer) attempt(ctx context.Context, j storage.Job) {
 
 func (d *deliverer) finish(ctx context.Context, j storage.Job, out storage.DeliveryOutcome, counted bool) {
 	out.NotAttempted = !counted
-	if err := d.n.db.FinishDelivery(ctx, j.ID, out); err != nil {
+	if _, err := d.finishes.do(ctx, storage.DeliveryFinish{ID: j.ID, Outcome: out}); err != nil {
 		d.n.log.Error("record delivery", "inbox", j.Inbox, "err", err)
 	}
 	switch out.State {

@@ -90,7 +90,9 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	item := &content.InboxItem{ActivityIRI: env.ID, Actor: actor, Type: typ, Body: body}
-	inserted, err := n.inbox.put(ctx, item)
+	// Group commit: stored, with whatever else arrived meanwhile, before
+	// the 202.
+	inserted, err := n.inbox.do(ctx, item)
 	if err != nil {
 		n.log.Error("store inbox activity", "activity_id", env.ID, "err", err)
 		http.Error(w, `{"error":"could not store the activity, try again later"}`, http.StatusServiceUnavailable)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"kring/content"
 	"kring/storage"
 )
 
@@ -40,7 +41,7 @@ type Node struct {
 	keyCache sync.Map // local actor IRI -> *rsa.PrivateKey
 
 	delivery  *deliverer
-	inbox     inboxBatch
+	inbox     groupCommit[*content.InboxItem, bool] // stores verified activities (inbox.go)
 	inboxWake chan struct{}
 	stop      context.CancelFunc
 	workers   sync.WaitGroup
@@ -69,7 +70,7 @@ func New(db *storage.DB, cfg Config) (*Node, error) {
 	}
 	n := &Node{db: db, cfg: cfg, iris: NewIRIs(cfg.Host, cfg.Dev), log: cfg.Logger.With("component", "federation"),
 		inboxWake: make(chan struct{}, 1)}
-	n.inbox.db = db
+	n.inbox.many, n.inbox.one = db.PutInboxBatch, db.PutInbox
 	cc := cfg.Client
 	if cc.UserAgent == "" {
 		cc.UserAgent = "Kring/" + cfg.Version + " (+" + n.iris.Base() + "/)"

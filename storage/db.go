@@ -37,6 +37,8 @@ type DB struct {
 	// stmts caches prepared read statements by query text: preparing per
 	// call costs more than the read itself (33 µs against 8 µs here).
 	stmts sync.Map // string -> *sql.Stmt
+
+	ckpt *checkpointer // copies the WAL back beside the writer (checkpoint.go)
 }
 
 // Options says how to open a database.
@@ -98,6 +100,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.ckpt, err = startCheckpointer(path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -110,6 +116,9 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// Checkpoints run on a connection of their own (checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 		// BEGIN IMMEDIATE takes the write lock up front, so a transaction
 		// never fails half-way when upgrading from a read lock.
 		q.Set("_txlock", "immediate")
@@ -136,6 +145,13 @@ func (db *DB) checkPragmas(ctx context.Context) error {
 	}
 	if fk != 1 || sync != 1 {
 		return fmt.Errorf("open %s: foreign_keys=%d synchronous=%d, want 1 and 1 (NORMAL)", db.path, fk, sync)
+	}
+	var autoCheckpoint int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&autoCheckpoint); err != nil {
+		return fmt.Errorf("read wal_autocheckpoint: %w", err)
+	}
+	if autoCheckpoint != 0 {
+		return fmt.Errorf("open %s: wal_autocheckpoint=%d, want 0 (checkpoints run in the background)", db.path, autoCheckpoint)
 	}
 	return nil
 }
@@ -176,6 +192,9 @@ func (db *DB) Close() error {
 		db.stmts.Delete(k)
 		return true
 	})
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

@@ -85,8 +85,16 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, bus
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
+		if len(jobs) == 0 {
+			return nil
+		}
+		st, err := tx.PrepareContext(ctx, "UPDATE deliveries SET claimed = 1 WHERE id = ?")
+		if err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		defer st.Close()
 		for _, j := range jobs {
-			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET claimed = 1 WHERE id = ?", j.ID); err != nil {
+			if _, err := st.ExecContext(ctx, j.ID); err != nil {
 				return fmt.Errorf("claim delivery %d: %w", j.ID, err)
 			}
 		}
@@ -106,14 +114,45 @@ type DeliveryOutcome struct {
 	NotAttempted bool
 }
 
+const finishDeliverySQL = `UPDATE deliveries SET state = ?, claimed = 0, attempts = attempts + ?,
+	next_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`
+
 // FinishDelivery records an attempt and releases the claim.
 func (db *DB) FinishDelivery(ctx context.Context, id int64, o DeliveryOutcome) error {
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, claimed = 0, attempts = attempts + ?,
-			next_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+		_, err := tx.ExecContext(ctx, finishDeliverySQL,
 			string(o.State), attemptInc(o), millis(o.Next), o.Status, o.Error, millis(db.now()), id)
 		if err != nil {
 			return fmt.Errorf("finish delivery %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// DeliveryFinish is one attempt's outcome, for FinishDeliveries.
+type DeliveryFinish struct {
+	ID      int64
+	Outcome DeliveryOutcome
+}
+
+// FinishDeliveries records several attempts and releases their claims in
+// one transaction (the delivery workers' group commit): all or nothing.
+func (db *DB) FinishDeliveries(ctx context.Context, fs []DeliveryFinish) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, finishDeliverySQL)
+		if err != nil {
+			return fmt.Errorf("prepare finish delivery: %w", err)
+		}
+		defer st.Close()
+		now := millis(db.now())
+		for _, f := range fs {
+			o := f.Outcome
+			if _, err := st.ExecContext(ctx, string(o.State), attemptInc(o), millis(o.Next), o.Status, o.Error, now, f.ID); err != nil {
+				return fmt.Errorf("finish delivery %d: %w", f.ID, err)
+			}
 		}
 		return nil
 	})

@@ -259,6 +259,7 @@ func benchFanout(b *testing.B) {
 	node.start(b, []string{"KRING_RESOLVE=" + strings.Join(resolve, ",")})
 
 	rss := fedload.SampleRSS(node.cmd.Process.Pid, 50*time.Millisecond)
+	cpu0, _ := fedload.CPUTime(node.cmd.Process.Pid)
 	start := time.Now()
 	r, err := execKring(runOpts{}, "post", "--as", "alice", "--data", node.dir, "--text",
 		"The community garden opens on Saturday at ten. Bring gloves, seeds and a friend.")
@@ -276,6 +277,7 @@ func benchFanout(b *testing.B) {
 	}
 	took := sinks.last().Sub(start)
 	peak := rss.Stop()
+	cpu1, _ := fedload.CPUTime(node.cmd.Process.Pid)
 	if n := sinks.refused.Load(); n > 0 {
 		b.Errorf("%d deliveries failed verification: %s", n, sinks.firstRefusal())
 	}
@@ -286,9 +288,11 @@ func benchFanout(b *testing.B) {
 	b.ReportMetric(took.Seconds(), "seconds-to-all")
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
 	b.ReportMetric(float64(hwm)/1024, "hwm-RSS-MiB")
-	b.Logf("%d verified deliveries (%d POSTs) reached %d followers on %d hosts in %s after `kring post` started (it returned after %s): %.0f deliveries/s, %.0f followers/s; peak RSS %.1f MiB (lifetime high-water mark %.1f MiB)",
-		verified, sinks.posts.Load(), fanoutHosts*fanoutPerHost, fanoutHosts, took.Round(time.Millisecond), posted.Round(time.Millisecond),
-		float64(verified)/took.Seconds(), float64(fanoutHosts*fanoutPerHost)/took.Seconds(), float64(peak)/1024, float64(hwm)/1024)
+	first := sinks.first().Sub(start)
+	b.Logf("%d verified deliveries (%d POSTs) reached %d followers on %d hosts in %s after `kring post` started (it returned after %s, the first delivery came after %s): %.0f deliveries/s, %.0f followers/s (from the first delivery to the last: %.0f deliveries/s); node CPU %s; peak RSS %.1f MiB (lifetime high-water mark %.1f MiB)",
+		verified, sinks.posts.Load(), fanoutHosts*fanoutPerHost, fanoutHosts, took.Round(time.Millisecond), posted.Round(time.Millisecond), first.Round(time.Millisecond),
+		float64(verified)/took.Seconds(), float64(fanoutHosts*fanoutPerHost)/took.Seconds(), float64(verified-1)/(took-first).Seconds(),
+		cpu1-cpu0, float64(peak)/1024, float64(hwm)/1024)
 }
 
 // seedFollowers writes the remote followers straight into the node's
@@ -332,7 +336,7 @@ type sinks struct {
 	verified, refused, posts atomic.Int64
 	mu                       sync.Mutex
 	seen                     map[string]bool
-	lastAt                   time.Time
+	firstAt, lastAt          time.Time
 	refusal                  string
 	all                      chan struct{}
 }
@@ -385,6 +389,9 @@ func (s *sinks) serve(w http.ResponseWriter, r *http.Request) {
 	if !s.seen[r.Host] {
 		s.seen[r.Host] = true
 		s.lastAt = time.Now()
+		if len(s.seen) == 1 {
+			s.firstAt = s.lastAt
+		}
 		if len(s.seen) == s.want {
 			close(s.all)
 		}
@@ -399,7 +406,14 @@ func (s *sinks) hosts() int {
 	return len(s.seen)
 }
 
-// last is when the last host got its first verified delivery.
+// first and last are when the first and the last host got their first
+// verified delivery.
+func (s *sinks) first() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.firstAt
+}
+
 func (s *sinks) last() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()

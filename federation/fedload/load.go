@@ -44,7 +44,9 @@ func (r *Remote) Presign(ctx context.Context, inbox, to string, n int) ([]Reques
 				req, err := signedNote(a, inbox, to, fmt.Sprintf("%d%06d", run, i), i)
 				if err != nil {
 					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
+					if firstErr == nil {
+						firstErr = err
+					}
 					mu.Unlock()
 					return
 				}
@@ -57,13 +59,6 @@ func (r *Remote) Presign(ctx context.Context, inbox, to string, n int) ([]Reques
 		firstErr = ctx.Err()
 	}
 	return reqs, firstErr
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // signedNote is a Create{Note} shaped like Mastodon's (about 2 KiB, with a
