@@ -25,8 +25,9 @@ testdeps:
 
 ## test: go vet and every test with the race detector
 test: testdeps
+	@test -d ../shared/fixtures/activitypub || echo "note: ../shared is not beside this checkout: the fixture-corpus and prober tests do not run"
 	$(GO) vet ./...
-	$(GO) test -race -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
 
 ## bench: storage throughput, the idle memory of `kring serve`, and federation under load
 ## (inbox: signed activities stored/s, p50/p99, peak RSS; delivery fan-out to 10,000 followers)
