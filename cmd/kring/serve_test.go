@@ -63,35 +63,7 @@ func freeAddr(t *testing.T) string {
 // runs.
 func startServe(t *testing.T, o runOpts, args ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
-	s := &server{addr: addr, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(kringBin, append([]string{"serve", "--listen", addr}, args...)...)
-	s.cmd.Env = append(cleanEnv(), o.env...)
-	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, s.stderr
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.err = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(s.stderr.String(), "msg=listening") {
-		select {
-		case <-s.done:
-			t.Fatalf("kring serve exited before listening: %v\n%s", s.err, s.stderr)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kring serve did not listen within 15s:\n%s", s.stderr)
-		}
-	}
-	return s
+	return startServeOn(t, freeAddr(t), o, args...)
 }
 
 // stop sends SIGTERM and waits up to 15s for a clean exit.
