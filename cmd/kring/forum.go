@@ -29,9 +29,9 @@ func forumCommand(s streams) *cli.Command {
 				Usage:     "create a forum; its name is its handle, e.g. opendata for @opendata@HOST",
 				ArgsUsage: "NAME",
 				Flags: append(commonFlags(),
-					&cli.StringFlag{Name: "title", Usage: "the forum's title, e.g. \"Open data\""},
-					&cli.StringFlag{Name: "description", Usage: "what the forum is about"},
-					&cli.StringFlag{Name: "language", Value: "nl", Usage: "nl or en"},
+					&cli.StringFlag{Name: "title", Usage: "the forum's title, e.g. \"Open data\"", EnvVars: []string{"KRING_FORUM_TITLE"}},
+					&cli.StringFlag{Name: "description", Usage: "what the forum is about", EnvVars: []string{"KRING_FORUM_DESCRIPTION"}},
+					&cli.StringFlag{Name: "language", Value: "nl", Usage: "nl or en", EnvVars: []string{"KRING_FORUM_LANGUAGE"}},
 				),
 				Action: func(c *cli.Context) error {
 					values, err := needArgs(c, "NAME")

@@ -25,8 +25,8 @@ func postCommand(s streams) *cli.Command {
 		UsageText: "kring post --as NAME (--text TEXT | --file FILE | -) [--data DIR]",
 		Flags: append(commonFlags(),
 			&cli.StringFlag{Name: "as", Usage: "the member who posts", EnvVars: []string{"KRING_AS"}},
-			&cli.StringFlag{Name: "text", Usage: "the text of the note"},
-			&cli.StringFlag{Name: "file", Usage: "read the text from FILE (- for standard input)"},
+			&cli.StringFlag{Name: "text", Usage: "the text of the note", EnvVars: []string{"KRING_POST_TEXT"}},
+			&cli.StringFlag{Name: "file", Usage: "read the text from FILE (- for standard input)", EnvVars: []string{"KRING_POST_FILE"}},
 		),
 		Action: func(c *cli.Context) error {
 			common, err := commonConfigFrom(c)

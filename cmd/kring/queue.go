@@ -11,7 +11,7 @@ import (
 
 func queueCommand(s streams) *cli.Command {
 	hostFlag := func() cli.Flag {
-		return &cli.StringFlag{Name: "host", Usage: "only deliveries to this host"}
+		return &cli.StringFlag{Name: "host", Usage: "only deliveries to this host", EnvVars: []string{"KRING_QUEUE_HOST"}}
 	}
 	return &cli.Command{
 		Name:  "queue",
@@ -33,7 +33,7 @@ func queueCommand(s streams) *cli.Command {
 				Name:  "purge",
 				Usage: "delete finished deliveries (and with --failed the given-up ones)",
 				Flags: append(commonFlags(), hostFlag(),
-					&cli.BoolFlag{Name: "failed", Usage: "also delete deliveries that were given up"}),
+					&cli.BoolFlag{Name: "failed", Usage: "also delete deliveries that were given up", EnvVars: []string{"KRING_QUEUE_FAILED"}}),
 				Action: queueAction(s, runQueuePurge),
 			},
 		},
