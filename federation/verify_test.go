@@ -119,11 +119,7 @@ const sigActivity = `{"@context":"https://www.w3.org/ns/activitystreams","id":"h
 func TestVerifyCavage(t *testing.T) {
 	body := []byte(sigActivity)
 	ago := func(d time.Duration) func() time.Time { return func() time.Time { return time.Now().Add(-d) } }
-	tests := []struct {
-		name     string
-		build    func(t *testing.T, e *sigEnv) *http.Request
-		wantCode string // "" means accepted
-	}{
+	tests := []sigCase{
 		{"POST signed by SignPost", func(t *testing.T, e *sigEnv) *http.Request {
 			r := e.req(t, "POST", "/inbox", body)
 			must(t, e.alice.SignPost(r, body))
@@ -299,31 +295,7 @@ func TestVerifyCavage(t *testing.T) {
 			return r
 		}, CodeKeyFetch},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newSigEnv(t)
-			got := e.inbox.send(t, tt.build(t, e))
-			if tt.wantCode == "" {
-				if got.err != nil {
-					t.Fatalf("refused: %v", got.err)
-				}
-				if got.owner != e.actor || got.keyID == "" {
-					t.Errorf("got keyID %q owner %q, want owner %q", got.keyID, got.owner, e.actor)
-				}
-				return
-			}
-			var ve *VerifyError
-			if !errors.As(got.err, &ve) {
-				t.Fatalf("got %v, want a *VerifyError with code %s", got.err, tt.wantCode)
-			}
-			if ve.Code != tt.wantCode {
-				t.Errorf("got code %s (%s), want %s", ve.Code, ve.Reason, tt.wantCode)
-			}
-			if ve.Reason == "" {
-				t.Error("empty reason")
-			}
-		})
-	}
+	runSigCases(t, tests, false)
 }
 
 func TestVerifyKeyRotation(t *testing.T) {
@@ -440,5 +412,45 @@ func BenchmarkVerifyPost(b *testing.B) {
 		if _, _, err := v.Verify(ctx, in, body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// sigCase is a request built against a fresh sigEnv and the verifier's
+// expected verdict: "" accepts, else the refusal code.
+type sigCase struct {
+	name     string
+	build    func(t *testing.T, e *sigEnv) *http.Request
+	wantCode string
+}
+
+// runSigCases verifies each case's request at a fresh inbox. With
+// exactKeyID an accepted request must name e.keyID, else any keyId of
+// the actor will do.
+func runSigCases(t *testing.T, tests []sigCase, exactKeyID bool) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSigEnv(t)
+			got := e.inbox.send(t, tt.build(t, e))
+			if tt.wantCode == "" {
+				if got.err != nil {
+					t.Fatalf("refused: %v", got.err)
+				}
+				if got.owner != e.actor || got.keyID == "" || (exactKeyID && got.keyID != e.keyID) {
+					t.Errorf("got keyID %q owner %q, want %q %q", got.keyID, got.owner, e.keyID, e.actor)
+				}
+				return
+			}
+			var ve *VerifyError
+			if !errors.As(got.err, &ve) {
+				t.Fatalf("got %v, want a *VerifyError with code %s", got.err, tt.wantCode)
+			}
+			if ve.Code != tt.wantCode {
+				t.Errorf("got code %s (%s), want %s", ve.Code, ve.Reason, tt.wantCode)
+			}
+			if ve.Reason == "" {
+				t.Error("empty reason")
+			}
+		})
 	}
 }
