@@ -79,6 +79,23 @@ type Object struct {
 	Updated      time.Time
 	Raw          string
 	Deleted      bool
+
+	// Thread position: Root is the top object of the conversation and
+	// Path orders a depth-first walk of it; both empty for a top object.
+	Root string
+	Path string
+	// The author as shown, copied at receive time.
+	AuthorName   string
+	AuthorHandle string // user@host
+	AuthorURL    string
+	Language     string
+	Attachments  []Attachment
+	Tags         []string // hashtags, lower case without '#'
+	Mentions     []string // actor IRIs
+
+	LikeCount     int
+	AnnounceCount int
+	ReplyCount    int
 }
 
 // InboxItem is an activity received and verified, stored before the

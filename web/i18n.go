@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,18 +38,36 @@ func (c catalog) t(key string, args ...any) string {
 	return strings.NewReplacer(pairs...).Replace(msg)
 }
 
-// loadCatalogs reads one catalogue per supported language.
+// loadCatalogs reads one catalogue per supported language: locales/nl.json
+// and any locales/nl.*.json parts (one per feature, so that features add
+// their messages without touching each other's files). A key defined twice
+// is an error.
 func loadCatalogs() (map[content.Language]catalog, error) {
 	out := make(map[content.Language]catalog, len(content.Languages))
 	for _, lang := range content.Languages {
-		name := "locales/" + string(lang) + ".json"
-		b, err := localeFS.ReadFile(name)
+		parts, err := fs.Glob(localeFS, "locales/"+string(lang)+".*json")
 		if err != nil {
-			return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+			return nil, err
 		}
-		var c catalog
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+		c := catalog{}
+		for _, name := range parts {
+			b, err := localeFS.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+			}
+			var part catalog
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("catalogue %s: key %q is defined twice", name, k)
+				}
+				c[k] = v
+			}
+		}
+		if len(c) == 0 {
+			return nil, fmt.Errorf("no catalogue for %s", lang)
 		}
 		out[lang] = c
 	}

@@ -21,7 +21,17 @@ type route struct {
 	bare    bool
 }
 
+// routes is the whole table: the core below, then each feature's own list
+// (routes_*.go), so that a feature's routes live next to its handlers.
 func (s *Server) routes() []route {
+	var all []route
+	for _, group := range [][]route{s.coreRoutes(), s.blogRoutes(), s.mediaRoutes(), s.sitePageRoutes()} {
+		all = append(all, group...)
+	}
+	return all
+}
+
+func (s *Server) coreRoutes() []route {
 	return []route{
 		{pattern: "GET /{$}", handle: s.home},
 		{pattern: "GET /{handle}", handle: s.profile}, // /@username; ServeMux wildcards must fill a whole segment
