@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"kring/content"
 )
@@ -15,22 +16,25 @@ import (
 func (db *DB) Publish(ctx context.Context, act *content.Activity, obj *content.Object, signer string, targets []Target) error {
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
 		if obj != nil {
-			if _, err := insertObject(ctx, tx, obj); err != nil {
+			if _, err := insertObject(ctx, tx, nil, obj); err != nil {
 				return err
 			}
 		}
-		now := db.now()
-		res, err := tx.ExecContext(ctx, `INSERT INTO activities (iri, actor, type, object_iri, public, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, act.IRI, act.Actor, act.Type, act.ObjectIRI, act.Public, act.Body, millis(now))
-		if err != nil {
-			return fmt.Errorf("store activity %s: %w", act.IRI, err)
-		}
-		if act.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		act.CreatedAt = now
-		return insertDeliveries(ctx, tx, act.ID, signer, targets, now)
+		return insertActivity(ctx, tx, act, signer, targets, db.now())
 	})
+}
+
+func insertActivity(ctx context.Context, tx *sql.Tx, act *content.Activity, signer string, targets []Target, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO activities (iri, actor, type, object_iri, public, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, act.IRI, act.Actor, act.Type, act.ObjectIRI, act.Public, act.Body, millis(now))
+	if err != nil {
+		return fmt.Errorf("store activity %s: %w", act.IRI, err)
+	}
+	if act.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	act.CreatedAt = now
+	return insertDeliveries(ctx, tx, act.ID, signer, targets, now)
 }
 
 // ActivityByIRI returns a published activity.

@@ -142,7 +142,7 @@ func (db *DB) FinishInboxBatch(ctx context.Context, results []InboxResult) error
 					}
 					defer insert.Close()
 				}
-				inserted, err := insertObjectWith(ctx, insert, r.Object)
+				inserted, err := insertObject(ctx, tx, insert, r.Object)
 				if err != nil {
 					return err
 				}

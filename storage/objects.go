@@ -3,19 +3,25 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"kring/content"
 )
 
-const objectColumns = `id, iri, type, attributed_to, local, name, summary, content, in_reply_to, url, public, published, updated, raw, deleted`
+const objectColumns = `id, iri, type, attributed_to, local, name, summary, content, in_reply_to, url, public, published, updated, raw, deleted,
+	root, path, author_name, author_handle, author_url, language, attachments, like_count, announce_count, reply_count`
 
 func scanObject(row rowScanner) (*content.Object, error) {
 	var o content.Object
 	var published, updated int64
+	var attachments string
 	err := row.Scan(&o.ID, &o.IRI, &o.Type, &o.AttributedTo, &o.Local, &o.Name, &o.Summary, &o.Content,
-		&o.InReplyTo, &o.URL, &o.Public, &published, &updated, &o.Raw, &o.Deleted)
+		&o.InReplyTo, &o.URL, &o.Public, &published, &updated, &o.Raw, &o.Deleted,
+		&o.Root, &o.Path, &o.AuthorName, &o.AuthorHandle, &o.AuthorURL, &o.Language, &attachments,
+		&o.LikeCount, &o.AnnounceCount, &o.ReplyCount)
 	if err != nil {
 		return nil, err
 	}
@@ -23,55 +29,134 @@ func scanObject(row rowScanner) (*content.Object, error) {
 	if updated != 0 {
 		o.Updated = fromMillis(updated)
 	}
+	if attachments != "" {
+		if err := json.Unmarshal([]byte(attachments), &o.Attachments); err != nil {
+			return nil, fmt.Errorf("attachments of %s: %w", o.IRI, err)
+		}
+	}
 	return &o, nil
 }
 
 const insertObjectSQL = `INSERT INTO objects (iri, type, attributed_to, local, name, summary, content, in_reply_to,
-		url, public, published, updated, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (iri) DO NOTHING`
+		url, public, published, updated, raw, author_name, author_handle, author_url, language, attachments)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (iri) DO NOTHING`
 
-// execer is a transaction or a statement prepared in one.
-type execer interface {
-	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
-}
-
-type txExecer struct {
-	tx    *sql.Tx
-	query string
-}
-
-func (e txExecer) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
-	return e.tx.ExecContext(ctx, e.query, args...)
-}
-
-func insertObject(ctx context.Context, tx *sql.Tx, o *content.Object) (bool, error) {
-	return insertObjectWith(ctx, txExecer{tx, insertObjectSQL}, o)
-}
-
-// insertObjectWith inserts through ex: the transaction itself, or a
-// statement prepared once for a batch.
-func insertObjectWith(ctx context.Context, ex execer, o *content.Object) (bool, error) {
+// insertObject stores an object once and places it: in its thread, under
+// its tags and mentions. insert, when not nil, is insertObjectSQL prepared
+// once for a batch.
+func insertObject(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, o *content.Object) (bool, error) {
 	var updated int64
 	if !o.Updated.IsZero() {
 		updated = millis(o.Updated)
 	}
-	res, err := ex.ExecContext(ctx, o.IRI, o.Type, o.AttributedTo, o.Local, o.Name, o.Summary, o.Content, o.InReplyTo, o.URL, o.Public,
-		millis(o.Published), updated, o.Raw)
+	attachments, err := attachmentsJSON(o.Attachments)
+	if err != nil {
+		return false, err
+	}
+	args := []any{o.IRI, o.Type, o.AttributedTo, o.Local, o.Name, o.Summary, o.Content, o.InReplyTo, o.URL, o.Public,
+		millis(o.Published), updated, o.Raw, o.AuthorName, o.AuthorHandle, o.AuthorURL, o.Language, attachments}
+	var res sql.Result
+	if insert != nil {
+		res, err = insert.ExecContext(ctx, args...)
+	} else {
+		res, err = tx.ExecContext(ctx, insertObjectSQL, args...)
+	}
 	if err != nil {
 		return false, fmt.Errorf("store object %s: %w", o.IRI, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	o.ID, err = res.LastInsertId()
-	return true, err
+	if o.ID, err = res.LastInsertId(); err != nil {
+		return false, err
+	}
+	if err := placeInThread(ctx, tx, o); err != nil {
+		return false, err
+	}
+	return true, putTagsAndMentions(ctx, tx, o)
+}
+
+func attachmentsJSON(as []content.Attachment) (string, error) {
+	if len(as) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(as)
+	if err != nil {
+		return "", fmt.Errorf("encode attachments: %w", err)
+	}
+	return string(b), nil
+}
+
+// placeInThread gives a reply its root and path and counts it on its
+// parent (direct replies) and on the root (the whole conversation). A
+// reply to an object not stored here stays outside any thread.
+func placeInThread(ctx context.Context, tx *sql.Tx, o *content.Object) error {
+	if o.InReplyTo == "" {
+		return nil
+	}
+	var parentRoot, parentPath string
+	err := tx.QueryRowContext(ctx, "SELECT root, path FROM objects WHERE iri = ?", o.InReplyTo).Scan(&parentRoot, &parentPath)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find parent of %s: %w", o.IRI, err)
+	}
+	o.Root = parentRoot
+	if o.Root == "" {
+		o.Root = o.InReplyTo
+	}
+	o.Path = fmt.Sprintf("%012d", o.ID)
+	if parentPath != "" {
+		o.Path = parentPath + "/" + o.Path
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE objects SET root = ?, path = ? WHERE id = ?", o.Root, o.Path, o.ID); err != nil {
+		return fmt.Errorf("place %s in its thread: %w", o.IRI, err)
+	}
+	return countReply(ctx, tx, o, 1)
+}
+
+// countReply adds delta to the reply counts of o's parent and root.
+func countReply(ctx context.Context, tx *sql.Tx, o *content.Object, delta int) error {
+	iris := []string{o.InReplyTo}
+	if o.Root != o.InReplyTo {
+		iris = append(iris, o.Root)
+	}
+	for _, iri := range iris {
+		if _, err := tx.ExecContext(ctx, "UPDATE objects SET reply_count = MAX(reply_count + ?, 0) WHERE iri = ?", delta, iri); err != nil {
+			return fmt.Errorf("count replies of %s: %w", iri, err)
+		}
+	}
+	return nil
+}
+
+// putTagsAndMentions replaces the hashtags and mentions recorded for o.
+func putTagsAndMentions(ctx context.Context, tx *sql.Tx, o *content.Object) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM object_tags WHERE object_iri = ?", o.IRI); err != nil {
+		return fmt.Errorf("clear tags of %s: %w", o.IRI, err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM mentions WHERE object_iri = ?", o.IRI); err != nil {
+		return fmt.Errorf("clear mentions of %s: %w", o.IRI, err)
+	}
+	for _, tag := range o.Tags {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO object_tags (tag, object_iri, published) VALUES (?, ?, ?)",
+			tag, o.IRI, millis(o.Published)); err != nil {
+			return fmt.Errorf("tag %s with %s: %w", o.IRI, tag, err)
+		}
+	}
+	for _, actor := range o.Mentions {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO mentions (object_iri, actor_iri) VALUES (?, ?)", o.IRI, actor); err != nil {
+			return fmt.Errorf("record mention of %s in %s: %w", actor, o.IRI, err)
+		}
+	}
+	return nil
 }
 
 // PutObject stores a received object once; a second copy of the same id
 // changes nothing and reports inserted=false.
 func (db *DB) PutObject(ctx context.Context, o *content.Object) (inserted bool, err error) {
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
-		inserted, err = insertObject(ctx, tx, o)
+		inserted, err = insertObject(ctx, tx, nil, o)
 		return err
 	})
 	return inserted, err
@@ -81,32 +166,58 @@ func (db *DB) PutObject(ctx context.Context, o *content.Object) (inserted bool, 
 // Update from anyone else changes nothing and is reported as forbidden.
 func (db *DB) UpdateObject(ctx context.Context, o *content.Object) error {
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE objects SET name = ?, summary = ?, content = ?, url = ?, updated = ?, raw = ?
-			WHERE iri = ? AND attributed_to = ? AND deleted = 0`,
-			o.Name, o.Summary, o.Content, o.URL, millis(o.Updated), o.Raw, o.IRI, o.AttributedTo)
+		attachments, err := attachmentsJSON(o.Attachments)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE objects SET name = ?, summary = ?, content = ?, url = ?, updated = ?, raw = ?,
+			language = ?, attachments = ?, public = ? WHERE iri = ? AND attributed_to = ? AND deleted = 0`,
+			o.Name, o.Summary, o.Content, o.URL, millis(o.Updated), o.Raw, o.Language, attachments, o.Public, o.IRI, o.AttributedTo)
 		if err != nil {
 			return fmt.Errorf("update object %s: %w", o.IRI, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return content.Errorf(content.KindNotFound, "", "object.not_found", "no live object %s by %s", o.IRI, o.AttributedTo)
 		}
-		return nil
+		return putTagsAndMentions(ctx, tx, o)
 	})
 }
 
-// DeleteObject turns an object into a tombstone, only for its author.
+// DeleteObject turns an object into a tombstone, only for its author. A
+// deleted reply keeps its place in the thread (its replies hang from it)
+// but no longer counts.
 func (db *DB) DeleteObject(ctx context.Context, iri, author string) (bool, error) {
-	var n int64
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE objects SET deleted = 1, content = '', name = '', summary = '', raw = '', updated = ?
-			WHERE iri = ? AND attributed_to = ? AND deleted = 0`, millis(db.now()), iri, author)
-		if err != nil {
-			return fmt.Errorf("delete object %s: %w", iri, err)
-		}
-		n, err = res.RowsAffected()
+	var deleted bool
+	err := db.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		deleted, err = deleteObject(ctx, tx, iri, author, db.now())
 		return err
 	})
-	return n > 0, err
+	return deleted, err
+}
+
+func deleteObject(ctx context.Context, tx *sql.Tx, iri, author string, now time.Time) (bool, error) {
+	o, err := scanObject(tx.QueryRowContext(ctx, "SELECT "+objectColumns+" FROM objects WHERE iri = ? AND attributed_to = ? AND deleted = 0", iri, author))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read object %s: %w", iri, err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE objects SET deleted = 1, content = '', name = '', summary = '', raw = '', attachments = '', updated = ?
+		WHERE id = ?`, millis(now), o.ID)
+	if err != nil {
+		return false, fmt.Errorf("delete object %s: %w", iri, err)
+	}
+	o.Tags, o.Mentions = nil, nil
+	if err := putTagsAndMentions(ctx, tx, o); err != nil {
+		return false, err
+	}
+	if o.Root != "" {
+		if err := countReply(ctx, tx, o, -1); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // ObjectByIRI returns a stored object, tombstones included.

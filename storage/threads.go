@@ -1,0 +1,80 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"kring/content"
+)
+
+// MaxThreadRead caps how many comments one page of a thread shows.
+const MaxThreadRead = 1000
+
+// Comments returns the replies under root in display order (a depth-first
+// walk), each with its depth: one range read of the thread index.
+func (db *DB) Comments(ctx context.Context, root string, limit int) ([]content.Comment, error) {
+	if limit <= 0 || limit > MaxThreadRead {
+		limit = MaxThreadRead
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT "+objectColumns+" FROM objects WHERE root = ? ORDER BY path LIMIT ?", root, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read comments of %s: %w", root, err)
+	}
+	defer rows.Close()
+	var out []content.Comment
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read comments of %s: %w", root, err)
+		}
+		out = append(out, content.Comment{Object: *o, Depth: strings.Count(o.Path, "/") + 1})
+	}
+	return out, rows.Err()
+}
+
+// Replies lists the ids of the live direct replies to an object, oldest
+// first, for its replies collection.
+func (db *DB) Replies(ctx context.Context, iri string, offset, limit int) (total int, iris []string, err error) {
+	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM objects WHERE in_reply_to = ? AND deleted = 0", iri).Scan(&total); err != nil {
+		return 0, nil, fmt.Errorf("count replies to %s: %w", iri, err)
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT iri FROM objects WHERE in_reply_to = ? AND deleted = 0 ORDER BY id LIMIT ? OFFSET ?", iri, limit, offset)
+	if err != nil {
+		return 0, nil, fmt.Errorf("list replies to %s: %w", iri, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return 0, nil, err
+		}
+		iris = append(iris, s)
+	}
+	return total, iris, rows.Err()
+}
+
+// TaggedObjects lists the live public objects with a hashtag, local and
+// received, newest first, published before 'before' (zero: now).
+func (db *DB) TaggedObjects(ctx context.Context, tag string, before time.Time, limit int) ([]content.Object, error) {
+	if before.IsZero() {
+		before = db.now().Add(time.Hour)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+prefixed("o.", objectColumns)+` FROM object_tags t JOIN objects o ON o.iri = t.object_iri
+		WHERE t.tag = ? AND t.published < ? AND o.public = 1 AND o.deleted = 0 ORDER BY t.published DESC LIMIT ?`,
+		tag, millis(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list objects tagged %s: %w", tag, err)
+	}
+	defer rows.Close()
+	var out []content.Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list objects tagged %s: %w", tag, err)
+		}
+		out = append(out, *o)
+	}
+	return out, rows.Err()
+}
