@@ -2,6 +2,9 @@ package federation
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -228,4 +231,27 @@ func TestIsActivityMediaType(t *testing.T) {
 			t.Errorf("isActivityMediaType(%q) = %v, want %v", ct, got, want)
 		}
 	}
+}
+
+func BenchmarkSignPost(b *testing.B) {
+	s := Signer{KeyID: "http://a.test/users/alice#main-key", Key: sigKey(0)}
+	body := []byte(sigActivity)
+	b.Run("rsa-only", func(b *testing.B) {
+		h := sha256.Sum256(body)
+		for b.Loop() {
+			if _, err := rsa.SignPKCS1v15(nil, s.Key, crypto.SHA256, h[:]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SignPost", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, "http://h0001.test/inbox", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/activity+json")
+			if err := s.SignPost(req, body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

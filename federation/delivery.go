@@ -18,9 +18,14 @@ const (
 	deliveryWorkers = 32
 	deliveryPerHost = 4
 	deliveryGiveUp  = 72 * time.Hour // about three days, as Mastodon retries
-	// deliveryPoll is how soon rows queued by another process (kring post)
-	// are picked up. An idle poll is one indexed read, not a transaction.
-	deliveryPoll = 100 * time.Millisecond
+	// deliveryWatch is how soon rows queued by another process (kring
+	// post) are picked up: an idle worker loop asks SQLite every
+	// deliveryWatch whether anything was committed (PRAGMA data_version,
+	// no table read) and only then looks for due rows. deliveryPoll is how
+	// often it looks regardless (retries coming due; no watch available).
+	// An idle look is one indexed read, not a transaction.
+	deliveryWatch = 5 * time.Millisecond
+	deliveryPoll  = 100 * time.Millisecond
 	// A claim is a write transaction: rather than one per finished POST,
 	// wait up to claimGather for claimBatch workers to come free.
 	claimBatch  = deliveryWorkers / 4
@@ -69,6 +74,15 @@ func (d *deliverer) run(ctx context.Context) {
 	} else if n > 0 {
 		d.n.log.Info("resuming deliveries left by the previous run", "count", n)
 	}
+	watch, err := d.n.db.WatchChanges(ctx)
+	if err != nil {
+		d.n.log.Warn("watch the queue for other processes' rows; polling instead", "err", err)
+	} else {
+		defer watch.Close()
+	}
+	idle := time.NewTimer(deliveryPoll)
+	defer idle.Stop()
+	lastLook := time.Now()
 	done := make(chan struct{}, deliveryWorkers)
 	for {
 		jobs, err := d.claim(ctx)
@@ -91,6 +105,11 @@ func (d *deliverer) run(ctx context.Context) {
 			continue
 		}
 		for waiting := true; waiting; {
+			if watch != nil {
+				idle.Reset(deliveryWatch)
+			} else {
+				idle.Reset(deliveryPoll)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -99,8 +118,11 @@ func (d *deliverer) run(ctx context.Context) {
 			case <-done:
 				d.gather(ctx, done)
 				waiting = false
-			case <-time.After(deliveryPoll):
-				waiting = !d.due(ctx)
+			case <-idle.C:
+				if watch == nil || watch.Changed(ctx) || time.Since(lastLook) >= deliveryPoll {
+					lastLook = time.Now()
+					waiting = !d.due(ctx)
+				}
 			}
 		}
 	}

@@ -1,15 +1,72 @@
 package federation
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
+
+	"kring/content"
 )
 
 func (n *Node) objectRoutes() []Route {
 	return []Route{
 		{Pattern: "GET /notes/{id}", Handler: http.HandlerFunc(n.serveNote)},
 		{Pattern: "GET /activities/{id}", Handler: http.HandlerFunc(n.serveActivity)},
+		{Pattern: "GET /posts/{id}", Handler: n.handler(n.servePost)},
+		{Pattern: "GET /posts/{id}/replies", Handler: n.handler(n.servePostReplies)},
 	}
+}
+
+// servePost serves a post at its id: AS2 to servers, and people go to its
+// page. A deleted post answers 410 with a Tombstone; drafts and
+// followers-only posts are not served here (followers' servers got them
+// delivered).
+func (n *Node) servePost(w http.ResponseWriter, r *http.Request) error {
+	iri := n.iris.Post(r.PathValue("id"))
+	if !WantsActivityJSON(r) {
+		p, err := n.db.PostByIRI(r.Context(), iri)
+		if err != nil || p.State == content.PostDraft {
+			return errStatus(http.StatusNotFound, "no such post")
+		}
+		http.Redirect(w, r, n.iris.PostURL(p.Author, p.Slug), http.StatusFound)
+		return nil
+	}
+	return n.ServeObject(w, r, iri)
+}
+
+// ServeObject answers a local object as AS2: the stored document, or a
+// Tombstone with 410 once deleted. Objects only their followers may read
+// answer 404, as if they were not there.
+func (n *Node) ServeObject(w http.ResponseWriter, r *http.Request, iri string) error {
+	w.Header().Add("Vary", "Accept")
+	o, err := n.db.ObjectByIRI(r.Context(), iri)
+	if err != nil || !o.Local || (!o.Public && !o.Deleted) {
+		return errStatus(http.StatusNotFound, "no such object")
+	}
+	if o.Deleted {
+		return writeActivityJSON(w, http.StatusGone, map[string]any{"@context": ASContext, "id": o.IRI, "type": "Tombstone",
+			"formerType": o.Type, "deleted": o.Updated.UTC().Format(time.RFC3339)})
+	}
+	writeRawActivityJSON(w, []byte(o.Raw))
+	return nil
+}
+
+// servePostReplies is a post's replies collection: its direct replies.
+func (n *Node) servePostReplies(w http.ResponseWriter, r *http.Request) error {
+	iri := n.iris.Post(r.PathValue("id"))
+	o, err := n.db.ObjectByIRI(r.Context(), iri)
+	if err != nil || !o.Local || !o.Public || o.Deleted {
+		return errStatus(http.StatusNotFound, "no such post")
+	}
+	return serveCollection(w, r, n.iris.Replies(iri), iri, func(ctx context.Context, owner string, offset, limit int) (int, []any, error) {
+		total, iris, err := n.db.Replies(ctx, owner, offset, limit)
+		items := make([]any, len(iris))
+		for i, s := range iris {
+			items[i] = s
+		}
+		return total, items, err
+	})
 }
 
 // serveNote serves a local note at its id, for servers that dereference

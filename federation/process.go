@@ -44,6 +44,10 @@ func (n *Node) process(ctx context.Context, it *content.InboxItem) (string, erro
 		return n.onUpdate(ctx, it, &act)
 	case "Delete":
 		return n.onDelete(ctx, it, &act)
+	case "Like":
+		return n.onReaction(ctx, it, &act, content.ReactionLike)
+	case "Announce":
+		return n.onReaction(ctx, it, &act, content.ReactionAnnounce)
 	}
 	return "ignored: unsupported activity type " + it.Type, nil
 }
@@ -86,8 +90,10 @@ func (n *Node) onFollow(ctx context.Context, it *content.InboxItem, act *activit
 		state = existing.State // an approved follower re-following stays approved
 	}
 	if state == content.FollowPending {
+		n.notify(ctx, target, content.NotifyFollowRequest, it.Actor, "")
 		return "pending: " + it.Actor + " asks to follow " + m.Username, nil
 	}
+	n.notify(ctx, target, content.NotifyFollow, it.Actor, "")
 	// Answer every Follow, also a repeated one: the sender may have lost
 	// our first Accept and re-sends Follow to repair its state.
 	if err := n.sendAccept(ctx, target, remote, it.Body); err != nil {
@@ -105,12 +111,22 @@ func (n *Node) onUndo(ctx context.Context, it *content.InboxItem, act *activity)
 		// Undo by reference: find what it names.
 		if f, err := n.db.FollowByIRI(ctx, objID); err == nil && f.Follower == it.Actor {
 			innerType, inner.Object = "Follow", json.RawMessage(fmt.Sprintf("%q", f.Followee))
+		} else if removed, err := n.db.RemoveReaction(ctx, it.Actor, objID, "", ""); err != nil {
+			return "", err
+		} else if removed {
+			return "undone: reaction " + objID, nil
 		}
 	}
 	if innerType == "" {
 		return "ignored: undo of " + objID + ", which names nothing tracked here", nil
 	}
-	if innerType != "Follow" {
+	switch innerType {
+	case "Like":
+		return n.undoReaction(ctx, it, objID, &inner, content.ReactionLike)
+	case "Announce":
+		return n.undoReaction(ctx, it, objID, &inner, content.ReactionAnnounce)
+	case "Follow":
+	default:
 		return "ignored: undo of " + innerType + " (not tracked)", nil
 	}
 	if actor := idOf(inner.Actor); actor != "" && actor != it.Actor {

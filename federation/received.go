@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type object struct {
 	To           json.RawMessage   `json:"to"`
 	CC           json.RawMessage   `json:"cc"`
 	Tag          json.RawMessage   `json:"tag"`
+	Attachment   json.RawMessage   `json:"attachment"`
 }
 
 // contentTypes are the object types stored from a Create.
@@ -69,7 +71,73 @@ func toObject(raw json.RawMessage, o *object) *content.Object {
 	if obj.Published.IsZero() {
 		obj.Published = time.Now().UTC()
 	}
+	for lang := range o.ContentMap {
+		obj.Language = lang
+		break
+	}
+	obj.Tags, obj.Mentions = tagsOf(o.Tag)
+	obj.Attachments = attachmentsFrom(o.Attachment)
 	return obj
+}
+
+// tagsOf reads the hashtags and mentioned actors of a tag array.
+func tagsOf(raw json.RawMessage) (hashtags, mentions []string) {
+	var tags []struct {
+		Type string `json:"type"`
+		Href string `json:"href"`
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(raw, &tags) != nil {
+		var one struct {
+			Type string `json:"type"`
+			Href string `json:"href"`
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &one) != nil {
+			return nil, nil
+		}
+		tags = append(tags, one)
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch t.Type {
+		case "Hashtag":
+			if tag, ok := content.NormalizeTag(strings.TrimPrefix(t.Name, "#")); ok && !seen[tag] && len(hashtags) < content.MaxPostTags {
+				seen[tag] = true
+				hashtags = append(hashtags, tag)
+			}
+		case "Mention":
+			if t.Href != "" && len(mentions) < content.MaxPostMentions {
+				mentions = append(mentions, t.Href)
+			}
+		}
+	}
+	return hashtags, mentions
+}
+
+// attachmentsFrom reads what an object attaches: the link and its
+// description, never the file itself.
+func attachmentsFrom(raw json.RawMessage) []content.Attachment {
+	var out []content.Attachment
+	for _, item := range items(raw) {
+		var a struct {
+			Type      string          `json:"type"`
+			URL       json.RawMessage `json:"url"`
+			MediaType string          `json:"mediaType"`
+			Name      string          `json:"name"`
+			Width     int             `json:"width"`
+			Height    int             `json:"height"`
+		}
+		if json.Unmarshal(item, &a) != nil {
+			continue
+		}
+		u := firstID(a.URL)
+		if !isHTTPURL(u) || len(out) == content.MaxPostMedia {
+			continue
+		}
+		out = append(out, content.Attachment{URL: u, MediaType: a.MediaType, Name: a.Name, Width: a.Width, Height: a.Height})
+	}
+	return out
 }
 
 // firstID reads the first id of a value that may be a string, an object
@@ -127,7 +195,26 @@ func (n *Node) onCreate(ctx context.Context, it *content.InboxItem, act *activit
 	if !inserted {
 		return duplicateOutcome(obj), nil
 	}
+	n.notifyReceived(ctx, obj)
 	return storedOutcome(obj), nil
+}
+
+// notifyReceived tells members about a stored object that concerns them:
+// the author of what it replies to, and whoever it mentions.
+func (n *Node) notifyReceived(ctx context.Context, obj *content.Object) {
+	told := map[string]bool{}
+	if obj.InReplyTo != "" {
+		if parent, err := n.db.ObjectByIRI(ctx, obj.InReplyTo); err == nil && parent.Local {
+			n.notify(ctx, parent.AttributedTo, content.NotifyReply, obj.AttributedTo, obj.IRI)
+			told[parent.AttributedTo] = true
+		}
+	}
+	for _, m := range obj.Mentions {
+		if !told[m] && n.iris.IsLocal(m) {
+			n.notify(ctx, m, content.NotifyMention, obj.AttributedTo, obj.IRI)
+			told[m] = true
+		}
+	}
 }
 
 // createdObject checks a Create and returns the object to store, or nil
@@ -152,7 +239,24 @@ func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *ac
 	if !relevant {
 		return nil, "ignored: concerns no one here (no follower, mention, address or reply)", nil
 	}
+	n.fillAuthor(ctx, obj)
 	return obj, "", nil
+}
+
+// fillAuthor copies how to show the author into the object, so that
+// thread pages read one row per comment.
+func (n *Node) fillAuthor(ctx context.Context, obj *content.Object) {
+	a, err := n.db.RemoteActor(ctx, obj.AttributedTo)
+	if err != nil {
+		return
+	}
+	obj.AuthorName, obj.AuthorURL = a.Name, a.URL
+	if a.Username != "" {
+		obj.AuthorHandle = a.Username + "@" + a.Host
+	}
+	if obj.AuthorURL == "" {
+		obj.AuthorURL = a.IRI
+	}
 }
 
 func storedOutcome(obj *content.Object) string { return "stored: " + obj.Type + " " + obj.IRI }
@@ -209,6 +313,12 @@ func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object
 	}
 	if obj.InReplyTo != "" && n.iris.IsLocal(obj.InReplyTo) {
 		return true, nil
+	}
+	if obj.InReplyTo != "" {
+		// A reply to a comment in a conversation held here joins it.
+		if parent, err := n.db.ObjectByIRI(ctx, obj.InReplyTo); err == nil && (parent.Local || n.iris.IsLocal(parent.Root)) {
+			return true, nil
+		}
 	}
 	return false, nil
 }

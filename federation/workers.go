@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -89,8 +88,11 @@ func (n *Node) processPending(ctx context.Context, retry map[int64]retryState) {
 			// Left unprocessed: the next round tries them again, and
 			// processing is idempotent.
 			n.log.Error("record inbox outcomes", "count", len(results), "activity_id", done[0].ActivityIRI, "err", err)
-		} else if n.log.Enabled(ctx, slog.LevelDebug) {
+		} else {
 			for i, it := range done {
+				if r := results[i]; r.Object != nil && r.Outcome != r.Duplicate {
+					n.notifyReceived(context.WithoutCancel(ctx), r.Object)
+				}
 				n.log.Debug("processed", "activity_id", it.ActivityIRI, "type", it.Type, "outcome", results[i].Outcome)
 			}
 		}

@@ -255,3 +255,62 @@ func (db *DB) execCount(ctx context.Context, what, query string, args ...any) (i
 	})
 	return n, err
 }
+
+// ChangeWatch notices commits to the database by any connection, in this
+// process or another (`kring post` queues deliveries from a process of its
+// own), through PRAGMA data_version on a connection of its own: a read of
+// the WAL index in shared memory that touches no table, cheap enough to
+// poll every few milliseconds.
+type ChangeWatch struct {
+	conn *sql.DB // one connection: data_version is per connection
+	stmt *sql.Stmt
+	last int64
+}
+
+// WatchChanges opens a ChangeWatch; Close it when done.
+func (db *DB) WatchChanges(ctx context.Context) (*ChangeWatch, error) {
+	c, err := sql.Open("sqlite", dsn(db.path, true))
+	if err != nil {
+		return nil, fmt.Errorf("watch changes: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxLifetime(0)
+	c.SetConnMaxIdleTime(0)
+	w := &ChangeWatch{conn: c}
+	if w.stmt, err = c.PrepareContext(ctx, "PRAGMA data_version"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("watch changes: %w", err)
+	}
+	if w.last, err = w.version(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *ChangeWatch) version(ctx context.Context) (int64, error) {
+	var v int64
+	if err := w.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+		return 0, fmt.Errorf("watch changes: %w", err)
+	}
+	return v, nil
+}
+
+// Changed reports whether anything was committed since the last call (or
+// since WatchChanges). An error counts as a change, so that the caller
+// looks rather than misses work.
+func (w *ChangeWatch) Changed(ctx context.Context) bool {
+	v, err := w.version(ctx)
+	if err != nil || v != w.last {
+		w.last = v
+		return true
+	}
+	return false
+}
+
+// Close closes the watch's connection.
+func (w *ChangeWatch) Close() error {
+	w.stmt.Close()
+	return w.conn.Close()
+}

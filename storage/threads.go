@@ -78,3 +78,21 @@ func (db *DB) TaggedObjects(ctx context.Context, tag string, before time.Time, l
 	}
 	return out, rows.Err()
 }
+
+// ObjectMentions lists the actors an object mentions.
+func (db *DB) ObjectMentions(ctx context.Context, iri string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT actor_iri FROM mentions WHERE object_iri = ?", iri)
+	if err != nil {
+		return nil, fmt.Errorf("read mentions of %s: %w", iri, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

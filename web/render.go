@@ -18,7 +18,8 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "member", "login", "settings", "follows", "followers", "error"}
+var pageNames = []string{"home", "member", "login", "settings", "follows", "followers", "error",
+	"page", "admin_pages", "notifications", "compose", "post", "tag"}
 
 // parseTemplates builds every page once per language, with t bound to that
 // language's catalogue, so rendering never clones or re-escapes templates.
@@ -44,6 +45,7 @@ func (s *Server) funcs(cat catalog) template.FuncMap {
 		"isodate": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 		"lines":   lines,
 		"static":  s.static.url,
+		"list":    func(items ...string) []string { return items },
 	}
 }
 
@@ -72,13 +74,17 @@ type view struct {
 	Path            string // the path asked for, to mark the current page in the menu
 	Back            string // where the language switch returns to
 	Switch          []langOption
-	Federated       bool // the node federates: following pages and settings exist
+	Federated       bool       // the node federates: following pages and settings exist
+	NavPages        []navPage  // the static pages in the menu (pages_site.go)
+	Unread          int        // the viewer's unread notifications
+	Feeds           []feedLink // <link rel="alternate"> feeds for this page
 	Data            any
 }
 
 type viewer struct {
 	Username string
 	Name     string
+	Admin    bool
 }
 
 type langOption struct {
@@ -105,8 +111,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.NodeName, v.NodeDescription = st.node.Name, st.node.Description
 	}
 	if st.member != nil {
-		v.Viewer = &viewer{Username: st.member.Username, Name: st.member.Name()}
+		v.Viewer = &viewer{Username: st.member.Username, Name: st.member.Name(), Admin: st.member.Role == content.RoleAdmin}
 	}
+	s.fillNav(r.Context(), &v)
+	v.Feeds = feedLinks(r.URL.Path, cat)
 	for _, l := range content.Languages {
 		if l != st.lang {
 			v.Switch = append(v.Switch, langOption{Code: l, Name: cat.t("language.name." + string(l))})

@@ -50,7 +50,7 @@ func (s *Server) coreRoutes() []route {
 		{pattern: "POST /followers/reject", handle: s.needsFederation(s.rejectFollower)},
 		{pattern: "POST /language", handle: s.switchLanguage},
 		{pattern: "GET /healthz", handle: s.healthz, bare: true},
-		{pattern: "GET /static/{name...}", handle: s.serveStatic, bare: true},
+		{pattern: "GET /static/{name}", handle: s.serveStatic, bare: true},
 	}
 }
 

@@ -24,6 +24,7 @@ type Config struct {
 	// Federation serves the ActivityPub endpoints and the AS2 side of
 	// pages that negotiate; nil runs the web pages alone.
 	Federation *federation.Node
+	MediaDir   string // where uploaded images live: <data>/media
 }
 
 // Server is the node's HTTP handler. Call Close when done with it to stop
@@ -42,7 +43,8 @@ type Server struct {
 	pages    map[content.Language]map[string]*template.Template
 	static   *staticFiles
 
-	node nodeCache
+	node      nodeCache
+	sitePages sitePageCache // the static pages the menu lists (pages_site.go)
 
 	// ipLimit counts every login attempt from one client address, which
 	// also bounds the password-hashing work one client can cause;

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -260,6 +262,9 @@ func benchFanout(b *testing.B) {
 
 	rss := fedload.SampleRSS(node.cmd.Process.Pid, 50*time.Millisecond)
 	cpu0, _ := fedload.CPUTime(node.cmd.Process.Pid)
+	self0, _ := fedload.CPUTime(os.Getpid())
+	child0 := childrenCPU()
+	busy0, _ := fedload.MachineBusy()
 	start := time.Now()
 	r, err := execKring(runOpts{}, "post", "--as", "alice", "--data", node.dir, "--text",
 		"The community garden opens on Saturday at ten. Bring gloves, seeds and a friend.")
@@ -268,6 +273,7 @@ func benchFanout(b *testing.B) {
 		b.Fatalf("kring post: %v (exit %d)\n%s", err, r.code, r.stderr)
 	}
 	posted := time.Since(start)
+	postCPU := childrenCPU() - child0 // the only child waited for meanwhile
 	select {
 	case <-sinks.all:
 	case <-time.After(fanoutWaitForAll):
@@ -276,6 +282,8 @@ func benchFanout(b *testing.B) {
 			fanoutWaitForAll, sinks.hosts(), fanoutHosts, sinks.refused.Load(), node.logTail())
 	}
 	took := sinks.last().Sub(start)
+	busy1, _ := fedload.MachineBusy()
+	self1, _ := fedload.CPUTime(os.Getpid())
 	peak := rss.Stop()
 	cpu1, _ := fedload.CPUTime(node.cmd.Process.Pid)
 	if n := sinks.refused.Load(); n > 0 {
@@ -289,10 +297,30 @@ func benchFanout(b *testing.B) {
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
 	b.ReportMetric(float64(hwm)/1024, "hwm-RSS-MiB")
 	first := sinks.first().Sub(start)
-	b.Logf("%d verified deliveries (%d POSTs) reached %d followers on %d hosts in %s after `kring post` started (it returned after %s, the first delivery came after %s): %.0f deliveries/s, %.0f followers/s (from the first delivery to the last: %.0f deliveries/s); node CPU %s; peak RSS %.1f MiB (lifetime high-water mark %.1f MiB)",
+	b.Logf("%d verified deliveries (%d POSTs) reached %d followers on %d hosts in %s after `kring post` started (it returned after %s, the first delivery came after %s): %.0f deliveries/s, %.0f followers/s (from the first delivery to the last: %.0f deliveries/s); node CPU %s, sinks %s, `kring post` %s, anything else on the machine %s (of %s available); peak RSS %.1f MiB (lifetime high-water mark %.1f MiB)",
 		verified, sinks.posts.Load(), fanoutHosts*fanoutPerHost, fanoutHosts, took.Round(time.Millisecond), posted.Round(time.Millisecond), first.Round(time.Millisecond),
 		float64(verified)/took.Seconds(), float64(fanoutHosts*fanoutPerHost)/took.Seconds(), float64(verified-1)/(took-first).Seconds(),
-		cpu1-cpu0, float64(peak)/1024, float64(hwm)/1024)
+		cpu1-cpu0, self1-self0, postCPU, max(0, busy1-busy0-(cpu1-cpu0)-(self1-self0)-postCPU),
+		(time.Duration(runtime.NumCPU()) * took).Round(10*time.Millisecond), float64(peak)/1024, float64(hwm)/1024)
+}
+
+// childrenCPU is the CPU time of this process's children that have been
+// waited for (cutime + cstime in /proc/self/stat).
+func childrenCPU() time.Duration {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	if len(f) < 15 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[13:15] {
+		v, _ := strconv.ParseInt(s, 10, 64)
+		ticks += v
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // seedFollowers writes the remote followers straight into the node's

@@ -68,6 +68,7 @@ func newApp(s streams) *cli.App {
 			followerCommand(s),
 			queueCommand(s),
 			forumCommand(s),
+			pageCommand(s),
 			backupCommand(s),
 			migrateCommand(s),
 			versionCommand(s),

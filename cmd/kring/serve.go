@@ -116,7 +116,7 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger, Federation: fed})
+	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger, Federation: fed, MediaDir: storage.MediaDir(cfg.DataDir)})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}

@@ -94,3 +94,34 @@ func CPUTime(pid int) (time.Duration, error) {
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
+
+// MachineBusy is the CPU time all cores of the machine have spent busy
+// (not idle, not waiting for I/O) so far, from /proc/stat. Taken around a
+// measurement, less the CPU of the processes measured, it shows how much
+// else ran meanwhile: on a shared machine, the noise in the figure.
+func MachineBusy() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, fmt.Errorf("unexpected /proc/stat")
+	}
+	var busy int64
+	for i, s := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 8 { // guest time is already counted in user
+			break
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse /proc/stat: %w", err)
+		}
+		busy += v
+	}
+	return time.Duration(busy) * 10 * time.Millisecond, nil
+}

@@ -1,0 +1,167 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"kring/content"
+	"kring/storage"
+)
+
+// MaxReplyBytes bounds a reply written on the web.
+const MaxReplyBytes = 20 << 10
+
+// Reply publishes a member's reply (Markdown) to an object held here: a
+// post or a comment under it. It goes to the parent's author, to everyone
+// who took part in the conversation and to the member's followers.
+func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text string) (*content.Object, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil, content.Errorf(content.KindInvalid, "text", "reply.empty", "the reply is empty")
+	case len(text) > MaxReplyBytes:
+		return nil, content.Errorf(content.KindInvalid, "text", "reply.long", "the reply is larger than %d KiB", MaxReplyBytes>>10)
+	}
+	parent, err := n.db.ObjectByIRI(ctx, parentIRI)
+	if err != nil || parent.Deleted {
+		return nil, content.Errorf(content.KindNotFound, "", "reply.no_parent", "there is nothing to reply to at %s", parentIRI)
+	}
+	actor := n.iris.Actor(m.Username)
+	rendered := content.RenderMarkdown(text, content.MarkdownOptions{TagURL: n.iris.Tag, LocalHost: n.iris.Host()})
+	id := newID()
+	now := n.now().Truncate(time.Second)
+	to, cc := []string{Public}, []string{n.iris.Followers(actor)}
+	var tags []map[string]any
+	if parent.AttributedTo != actor {
+		cc = append(cc, parent.AttributedTo)
+		if parent.AuthorHandle != "" {
+			tags = append(tags, map[string]any{"type": "Mention", "href": parent.AttributedTo, "name": "@" + parent.AuthorHandle})
+		}
+	}
+	for _, t := range rendered.Tags {
+		tags = append(tags, map[string]any{"type": "Hashtag", "href": n.iris.Tag(t), "name": "#" + t})
+	}
+	note := map[string]any{
+		"id": n.iris.Note(id), "type": "Note", "attributedTo": actor, "inReplyTo": parentIRI,
+		"content": rendered.HTML, "published": now.Format(time.RFC3339), "url": n.iris.Note(id), "to": to, "cc": cc,
+	}
+	if len(tags) > 0 {
+		note["tag"] = tags
+	}
+	raw, err := marshalAS(withContext(note))
+	if err != nil {
+		return nil, err
+	}
+	obj := &content.Object{IRI: n.iris.Note(id), Type: "Note", AttributedTo: actor, Local: true, Content: rendered.HTML,
+		InReplyTo: parentIRI, URL: n.iris.Note(id), Public: true, Published: now, Raw: string(raw), Tags: rendered.Tags,
+		AuthorName: m.Name(), AuthorHandle: m.Username + "@" + n.iris.Host(), AuthorURL: n.iris.Profile(m.Username)}
+	targets, err := n.conversationTargets(ctx, actor, parent)
+	if err != nil {
+		return nil, err
+	}
+	create := map[string]any{"@context": ASContext, "id": n.iris.Activity(id), "type": "Create", "actor": actor,
+		"published": note["published"], "to": to, "cc": cc, "object": note}
+	if _, err := n.enqueue(ctx, actor, create, obj, true, targets); err != nil {
+		return nil, fmt.Errorf("reply by %s: %w", m.Username, err)
+	}
+	n.notify(ctx, parent.AttributedTo, content.NotifyReply, actor, obj.IRI)
+	return obj, nil
+}
+
+// conversationTargets are the inboxes of the member's followers, the
+// parent's author and every remote author in the conversation.
+func (n *Node) conversationTargets(ctx context.Context, actor string, parent *content.Object) ([]storage.Target, error) {
+	targets, err := n.db.FollowerInboxes(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, t := range targets {
+		seen[t.Inbox] = true
+	}
+	authors := []string{parent.AttributedTo}
+	root := parent.Root
+	if root == "" {
+		root = parent.IRI
+	}
+	if rootObj, err := n.db.ObjectByIRI(ctx, root); err == nil {
+		authors = append(authors, rootObj.AttributedTo)
+	}
+	if comments, err := n.db.Comments(ctx, root, 0); err == nil {
+		for _, c := range comments {
+			authors = append(authors, c.AttributedTo)
+		}
+	}
+	for _, a := range authors {
+		if n.iris.IsLocal(a) {
+			continue
+		}
+		ra, err := n.db.RemoteActor(ctx, a)
+		if err != nil || seen[ra.DeliveryInbox()] {
+			continue
+		}
+		seen[ra.DeliveryInbox()] = true
+		targets = append(targets, storage.Target{Inbox: ra.DeliveryInbox(), Host: hostOf(ra.DeliveryInbox())})
+	}
+	return targets, nil
+}
+
+// Like records a member's like of an object held here and tells its
+// author's server.
+func (n *Node) Like(ctx context.Context, m *content.Member, objectIRI string) error {
+	return n.react(ctx, m, objectIRI, content.ReactionLike)
+}
+
+// Boost announces an object held here to the member's followers.
+func (n *Node) Boost(ctx context.Context, m *content.Member, objectIRI string) error {
+	return n.react(ctx, m, objectIRI, content.ReactionAnnounce)
+}
+
+func (n *Node) react(ctx context.Context, m *content.Member, objectIRI string, kind content.ReactionKind) error {
+	o, err := n.db.ObjectByIRI(ctx, objectIRI)
+	if err != nil || o.Deleted {
+		return content.Errorf(content.KindNotFound, "", "reaction.no_object", "there is nothing at %s", objectIRI)
+	}
+	if kind == content.ReactionAnnounce && !o.Public {
+		return content.Errorf(content.KindForbidden, "", "reaction.not_public", "only public posts can be boosted")
+	}
+	actor := n.iris.Actor(m.Username)
+	if done, err := n.db.HasReacted(ctx, actor, kind, objectIRI); err != nil || done {
+		return err
+	}
+	id := n.iris.Activity(newID())
+	typ := map[content.ReactionKind]string{content.ReactionLike: "Like", content.ReactionAnnounce: "Announce"}[kind]
+	doc := map[string]any{"@context": ASContext, "id": id, "type": typ, "actor": actor, "object": objectIRI}
+	var targets []storage.Target
+	if kind == content.ReactionAnnounce {
+		doc["to"], doc["cc"] = []string{Public}, []string{n.iris.Followers(actor), o.AttributedTo}
+		doc["published"] = n.now().Format(time.RFC3339)
+		if targets, err = n.db.FollowerInboxes(ctx, actor); err != nil {
+			return err
+		}
+	} else {
+		doc["to"] = []string{o.AttributedTo}
+	}
+	if ra, err := n.db.RemoteActor(ctx, o.AttributedTo); err == nil {
+		targets = appendTarget(targets, ra.DeliveryInbox())
+	}
+	if _, err := n.db.AddReaction(ctx, &content.Reaction{ActivityIRI: id, Kind: kind, Actor: actor, ObjectIRI: objectIRI}); err != nil {
+		return err
+	}
+	if _, err := n.enqueue(ctx, actor, doc, nil, kind == content.ReactionAnnounce, targets); err != nil {
+		return fmt.Errorf("%s by %s: %w", kind, m.Username, err)
+	}
+	n.notify(ctx, o.AttributedTo, notificationFor[kind], actor, objectIRI)
+	return nil
+}
+
+func appendTarget(targets []storage.Target, inbox string) []storage.Target {
+	for _, t := range targets {
+		if t.Inbox == inbox {
+			return targets
+		}
+	}
+	return append(targets, storage.Target{Inbox: inbox, Host: hostOf(inbox)})
+}
