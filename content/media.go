@@ -22,9 +22,9 @@ const (
 	DefaultMaxImagePixels = 40_000_000
 	DefaultMaxImageSide   = 10_000
 	// DefaultDecodeBytes bounds the full decode that proves an image is
-	// sound: 64 MiB is a 16-megapixel photo. Larger images are checked by
-	// their structure and header only.
-	DefaultDecodeBytes = 64 << 20
+	// sound: a 16-megapixel photo or a 32-megapixel PNG. Larger images are
+	// checked by their structure and header only.
+	DefaultDecodeBytes = 128 << 20
 	// MaxAltLen is Mastodon's limit on an attachment's description.
 	MaxAltLen = 1500
 )
@@ -185,16 +185,15 @@ func verifyImage(s stripped, f imageFormat, before image.Config, lim ImageLimits
 	return nil
 }
 
-// decodedSize is the memory a full decode takes, from the header.
+// decodedSize estimates from the header the memory a full decode takes,
+// erring high.
 func decodedSize(cfg image.Config) int64 {
 	perPixel := int64(4)
 	switch cfg.ColorModel {
 	case color.RGBA64Model, color.NRGBA64Model:
 		perPixel = 8
-	case color.Gray16Model:
-		perPixel = 2
-	case color.GrayModel:
-		perPixel = 1
+	case color.YCbCrModel, color.CMYKModel:
+		perPixel = 8 // a progressive JPEG holds its coefficients as well as its pixels
 	}
 	if _, ok := cfg.ColorModel.(color.Palette); ok {
 		perPixel = 1
@@ -285,7 +284,10 @@ func stripJPEG(data []byte, _ ImageLimits) (stripped, error) {
 				orientation = exifOrientation(tiff)
 			}
 		}
-		if keepJPEGMarker[marker] || keepJPEGApp(marker, payload) {
+		switch {
+		case marker == 0xE0 && len(payload) >= jfifSize && keepJPEGApp(marker, payload):
+			out = appendJFIF(out, payload)
+		case keepJPEGMarker[marker] || keepJPEGApp(marker, payload):
 			out = append(append(out, 0xFF, marker), data[i:i+n]...)
 		}
 		i += n
@@ -295,6 +297,18 @@ func stripJPEG(data []byte, _ ImageLimits) (stripped, error) {
 			i = end
 		}
 	}
+}
+
+// jfifSize is the JFIF header without its optional thumbnail: the
+// identifier, version, density unit, densities and thumbnail size.
+const jfifSize = 14
+
+// appendJFIF appends a JFIF segment without its thumbnail, which may show
+// what the image looked like before it was cropped.
+func appendJFIF(out, payload []byte) []byte {
+	out = append(out, 0xFF, 0xE0, 0, jfifSize+2)
+	out = append(out, payload[:jfifSize-2]...)
+	return append(out, 0, 0)
 }
 
 // jpegMarker reads the marker at data[i], skipping fill bytes, and returns

@@ -185,7 +185,7 @@ func jpegWithMetadata(t *testing.T) []byte {
 	t.Helper()
 	plain := encodeJPEG(t, gradient(40, 30))
 	return append(splice(plain, 2,
-		jpegSegment(0xE0, "JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
+		jpegSegment(0xE0, "JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x01\x01THUMB"), // a 1×1 thumbnail: RGB bytes "THU"
 		jpegSegment(0xE1, "Exif\x00\x00"+string(tiff(binary.LittleEndian, 6, secretMake))),
 		jpegSegment(0xE1, "http://ns.adobe.com/xap/1.0/\x00"+secretXMP),
 		jpegSegment(0xE2, "ICC_PROFILE\x00\x01\x01fake profile bytes"),
@@ -249,7 +249,7 @@ func animatedWebPWithMetadata(t *testing.T) []byte {
 }
 
 func TestProcessImageStripsMetadata(t *testing.T) {
-	gone := []string{"Exif", secretMake, "GPSLatitude", "xmpmeta", secretComment, "Photoshop", "tEXt", "zTXt", "iTXt", "eXIf", "tIME", "prVt", "XMP", "MPF", "JFXX", "MotionPhoto", "trailer"}
+	gone := []string{"THUMB", "Exif", secretMake, "GPSLatitude", "xmpmeta", secretComment, "Photoshop", "tEXt", "zTXt", "iTXt", "eXIf", "tIME", "prVt", "XMP", "MPF", "JFXX", "MotionPhoto", "trailer"}
 	tests := []struct {
 		name            string
 		input           func(*testing.T) []byte

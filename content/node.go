@@ -19,6 +19,12 @@ type Node struct {
 	// Scheme is "https", or "http" for a development node on loopback;
 	// actor ids start with it.
 	Scheme string
+	// The organisation's own actor, which boosts every public post: empty
+	// until set.
+	OrgUsername      string
+	OrgName          string
+	OrgPublicKeyPEM  string
+	OrgPrivateKeyPEM string
 }
 
 // Dev reports whether the node runs in development mode (plain http).

@@ -53,6 +53,9 @@ func (n *Node) ServeActor(w http.ResponseWriter, r *http.Request, username strin
 	varyAccept(w)
 	n.handler(func(w http.ResponseWriter, r *http.Request) error {
 		m, err := n.db.MemberByUsername(r.Context(), strings.ToLower(username))
+		if content.KindOf(err) == content.KindNotFound && n.isOrgHandle(r.Context(), username) {
+			return n.writeOrgDocument(w, r)
+		}
 		if err != nil {
 			return fmt.Errorf("actor %s: %w", username, err)
 		}

@@ -43,10 +43,19 @@ func TestBlogAcrossTwoNodes(t *testing.T) {
 	if _, err := b.Follow(ctx, bob, "alice@"+a.Host); err != nil {
 		t.Fatalf("bob follows alice: %v", err)
 	}
-	waitFor(t, "the follow to be accepted", 10*time.Second, func() bool {
+	// carol follows the organisation, which boosts every public post.
+	if err := a.EnsureOrganisation(ctx, "ministerie", "Ministerie van Koffie"); err != nil {
+		t.Fatal(err)
+	}
+	carol := storagetest.Member(t, b.DB, "carol", content.RoleMember, "correct horse battery")
+	if org, err := b.Follow(ctx, carol, "ministerie@"+a.Host); err != nil || org.Type != "Organization" || org.IRI != a.IRIs().Organisation() {
+		t.Fatalf("carol follows the organisation: %+v, %v", org, err)
+	}
+	waitFor(t, "the follows to be accepted", 10*time.Second, func() bool {
 		total, _, _ := a.DB.Followers(ctx, a.Actor("alice"), 0, 10)
 		f, err := b.DB.FollowBetween(ctx, b.Actor("bob"), a.Actor("alice"))
-		return total == 1 && err == nil && f.State == content.FollowAccepted
+		g, err2 := b.DB.FollowBetween(ctx, b.Actor("carol"), a.IRIs().Organisation())
+		return total == 1 && err == nil && f.State == content.FollowAccepted && err2 == nil && g.State == content.FollowAccepted
 	})
 
 	img := &content.Media{Name: "0123456789abcdef0123456789abcdef.png", OwnerID: alice.ID, MediaType: "image/png",
@@ -67,6 +76,10 @@ func TestBlogAcrossTwoNodes(t *testing.T) {
 	waitFor(t, "b to store the Article", 10*time.Second, func() bool {
 		got, err = b.DB.ObjectByIRI(ctx, post.IRI)
 		return err == nil
+	})
+	waitFor(t, "the organisation's boost to reach b", 10*time.Second, func() bool {
+		o, err := b.DB.ObjectByIRI(ctx, post.IRI)
+		return err == nil && o.AnnounceCount == 1
 	})
 	if got.Type != "Article" || got.Name != "Open Koffie in maart" || got.AttributedTo != a.Actor("alice") {
 		t.Errorf("stored %s %q by %s", got.Type, got.Name, got.AttributedTo)
@@ -109,7 +122,7 @@ func TestBlogAcrossTwoNodes(t *testing.T) {
 	}
 	waitFor(t, "a to count the reply, the like and the boost", 10*time.Second, func() bool {
 		o, err := a.DB.ObjectByIRI(ctx, post.IRI)
-		return err == nil && o.ReplyCount == 1 && o.LikeCount == 1 && o.AnnounceCount == 1
+		return err == nil && o.ReplyCount == 1 && o.LikeCount == 1 && o.AnnounceCount == 1 // bob's; the organisation's boost is not counted on its own node
 	})
 	comments, err := a.DB.Comments(ctx, post.IRI, 0)
 	if err != nil || len(comments) != 1 {

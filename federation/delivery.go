@@ -84,22 +84,31 @@ func (d *deliverer) run(ctx context.Context) {
 	defer idle.Stop()
 	lastLook := time.Now()
 	done := make(chan struct{}, deliveryWorkers)
-	for {
-		jobs, err := d.claim(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.n.log.Error("claim deliveries", "err", err)
-		}
-		for _, j := range jobs {
-			wg.Add(1)
-			go func(j storage.Job) {
-				defer wg.Done()
+	// A fixed set of workers rather than a goroutine per POST: a fresh
+	// goroutine grows its stack anew for every RSA signature.
+	work := make(chan storage.Job)
+	defer close(work) // before wg.Wait: the workers finish what they hold
+	for range deliveryWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
 				d.attempt(ctx, j)
 				d.release(j.Host)
 				select {
 				case done <- struct{}{}:
 				default:
 				}
-			}(j)
+			}
+		}()
+	}
+	for {
+		jobs, err := d.claim(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.n.log.Error("claim deliveries", "err", err)
+		}
+		for _, j := range jobs {
+			work <- j // claims never exceed the free workers
 		}
 		if len(jobs) > 0 {
 			continue

@@ -113,6 +113,7 @@ func (n *Node) Routes() []Route {
 	rs = append(rs, n.discoveryRoutes()...)
 	rs = append(rs, n.actorRoutes()...)
 	rs = append(rs, n.groupRoutes()...)
+	rs = append(rs, n.orgRoutes()...)
 	rs = append(rs, n.inboxRoutes()...)
 	rs = append(rs, n.objectRoutes()...)
 	if n.cfg.AuthorizedFetch {

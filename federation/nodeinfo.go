@@ -142,6 +142,6 @@ func (n *Node) activeMembers(ctx context.Context) (int, error) {
 	return count, nil
 }
 
-// localPosts counts the posts published on this node for NodeInfo.
-// TODO: count articles, threads and replies once posts are stored.
-func (n *Node) localPosts(ctx context.Context) (int, error) { return 0, nil }
+// localPosts counts what members published on this node for NodeInfo:
+// posts, notes and replies (live local objects).
+func (n *Node) localPosts(ctx context.Context) (int, error) { return n.db.CountObjects(ctx, true) }

@@ -30,12 +30,15 @@ func (n *Node) signerFor(ctx context.Context, actor string) (Signer, error) {
 		return Signer{KeyID: n.iris.KeyID(actor), Key: k.(*rsa.PrivateKey)}, nil
 	}
 	var pemText string
-	if actor == n.iris.InstanceActor() {
+	if actor == n.iris.InstanceActor() || actor == n.iris.Organisation() {
 		node, err := n.db.Node(ctx)
 		if err != nil {
 			return Signer{}, err
 		}
 		pemText = node.PrivateKeyPEM
+		if actor == n.iris.Organisation() {
+			pemText = node.OrgPrivateKeyPEM
+		}
 	} else if name, ok := n.iris.LocalGroup(actor); ok {
 		f, err := n.db.ForumByName(ctx, name)
 		if err != nil {

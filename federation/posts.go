@@ -81,6 +81,18 @@ func (n *Node) SavePost(ctx context.Context, m *content.Member, existing *conten
 	if err := n.db.SavePost(ctx, change); err != nil {
 		return nil, fmt.Errorf("%s post by %s: %w", strings.ToLower(kind), m.Username, err)
 	}
+	if kind == "Create" {
+		for _, mt := range change.Obj.Mentions {
+			n.notify(ctx, mt, content.NotifyMention, change.Signer, p.IRI)
+		}
+	}
+	if kind == "Create" && p.Visibility == content.VisibilityPublic {
+		// The post is stored and on its way; a failed boost is logged,
+		// not a failed post.
+		if err := n.announceByOrg(ctx, p.IRI); err != nil {
+			n.log.Error("organisation boost", "post", p.IRI, "err", err)
+		}
+	}
 	n.wakeDelivery()
 	return p, nil
 }

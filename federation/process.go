@@ -70,6 +70,9 @@ func (n *Node) onFollow(ctx context.Context, it *content.InboxItem, act *activit
 	if name, ok := n.iris.LocalGroup(target); ok {
 		return n.onGroupFollow(ctx, it, act, name)
 	}
+	if target == n.iris.Organisation() {
+		return n.onOrgFollow(ctx, it, act)
+	}
 	m, ok := n.localActor(ctx, target)
 	if !ok {
 		return "ignored: follow of " + target + ", not a local member or forum", nil

@@ -120,6 +120,11 @@ func (n *Node) urlUsername(resource string) (string, error) {
 	if path == "/actor" {
 		return n.iris.InstanceUsername(), nil
 	}
+	if path == "/organisation" {
+		if node, err := n.organisation(context.Background()); err == nil {
+			return node.OrgUsername, nil
+		}
+	}
 	for _, prefix := range []string{"/users/", "/@", "/groups/"} {
 		if name, ok := strings.CutPrefix(path, prefix); ok && name != "" && !strings.Contains(name, "/") {
 			return strings.ToLower(name), nil
@@ -138,6 +143,17 @@ func (n *Node) webFingerFor(ctx context.Context, username string) (*jrd, error) 
 			Aliases: []string{actor},
 			Links: []jrdLink{
 				{Rel: relSelf, Type: activityType, Href: actor},
+				{Rel: relProfilePage, Type: "text/html", Href: n.iris.Base() + "/"},
+			},
+		}, nil
+	}
+	if n.isOrgHandle(ctx, username) {
+		org := n.iris.Organisation()
+		return &jrd{
+			Subject: "acct:" + username + "@" + n.iris.Host(),
+			Aliases: []string{org},
+			Links: []jrdLink{
+				{Rel: relSelf, Type: activityType, Href: org},
 				{Rel: relProfilePage, Type: "text/html", Href: n.iris.Base() + "/"},
 			},
 		}, nil

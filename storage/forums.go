@@ -22,11 +22,12 @@ func scanForum(row rowScanner) (*content.Forum, error) {
 	return &f, nil
 }
 
-// handleTaken reports whether a member or a forum already has the name:
-// the two share one namespace of handles.
+// handleTaken reports whether a member, a forum or the organisation
+// already has the name: they share one namespace of handles.
 func handleTaken(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM members WHERE username = ? UNION ALL SELECT 1 FROM forums WHERE name = ? LIMIT 1`, name, name).Scan(&one)
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM members WHERE username = ? UNION ALL SELECT 1 FROM forums WHERE name = ?
+		UNION ALL SELECT 1 FROM node WHERE org_username = ? LIMIT 1`, name, name, name).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -11,12 +11,15 @@ import (
 
 const nodeColumns = `host, name, description, default_language, public_key_pem, private_key_pem, scheme`
 
+// nodeSelect reads the settings with the organisation actor's.
+const nodeSelect = "SELECT " + nodeColumns + ", org_username, org_name, org_public_key_pem, org_private_key_pem FROM node WHERE id = 1"
+
 // InitNode stores the node's settings the first time. Called again with the
 // same host it changes nothing and reports created=false; with another host
 // it is refused, because every actor id on the fediverse contains the host.
 func (db *DB) InitNode(ctx context.Context, n content.Node) (created bool, err error) {
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
-		existing, err := scanNode(tx.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM node WHERE id = 1"))
+		existing, err := scanNode(tx.QueryRowContext(ctx, nodeSelect))
 		if err == nil {
 			if existing.Host != n.Host {
 				return content.Errorf(content.KindConflict, "host", "host.change",
@@ -47,7 +50,7 @@ func (db *DB) InitNode(ctx context.Context, n content.Node) (created bool, err e
 
 // Node returns the node's settings, or ErrNotInitialised.
 func (db *DB) Node(ctx context.Context) (*content.Node, error) {
-	n, err := scanNode(db.queryRow(ctx, "SELECT "+nodeColumns+" FROM node WHERE id = 1"))
+	n, err := scanNode(db.queryRow(ctx, nodeSelect))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotInitialised
 	}
@@ -91,9 +94,47 @@ func (db *DB) SetNodeScheme(ctx context.Context, scheme string) error {
 func scanNode(row *sql.Row) (*content.Node, error) {
 	var n content.Node
 	var lang string
-	if err := row.Scan(&n.Host, &n.Name, &n.Description, &lang, &n.PublicKeyPEM, &n.PrivateKeyPEM, &n.Scheme); err != nil {
+	if err := row.Scan(&n.Host, &n.Name, &n.Description, &lang, &n.PublicKeyPEM, &n.PrivateKeyPEM, &n.Scheme,
+		&n.OrgUsername, &n.OrgName, &n.OrgPublicKeyPEM, &n.OrgPrivateKeyPEM); err != nil {
 		return nil, err
 	}
 	n.DefaultLanguage = content.Language(lang)
 	return &n, nil
+}
+
+// SetOrganisation gives the node its organisation actor: a handle in the
+// namespace members and forums share, a name and a key pair. Once set, the
+// handle does not change (followers on other servers know it); the name
+// may.
+func (db *DB) SetOrganisation(ctx context.Context, username, name, publicPEM, privatePEM string) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		var current string
+		if err := tx.QueryRowContext(ctx, "SELECT org_username FROM node WHERE id = 1").Scan(&current); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotInitialised
+			}
+			return fmt.Errorf("read organisation: %w", err)
+		}
+		if current != "" {
+			if current != username {
+				return content.Errorf(content.KindConflict, "org_handle", "org_handle.change",
+					"the organisation is already @%s; its handle cannot change because followers on other servers know it", current)
+			}
+			_, err := tx.ExecContext(ctx, "UPDATE node SET org_name = ? WHERE id = 1", name)
+			return err
+		}
+		taken, err := handleTaken(ctx, tx, username)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return content.Errorf(content.KindConflict, "org_handle", "org_handle.taken", "the name %q is already taken by a member or a forum", username)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE node SET org_username = ?, org_name = ?, org_public_key_pem = ?, org_private_key_pem = ?,
+			updated_at = ? WHERE id = 1`, username, name, publicPEM, privatePEM, millis(db.now()))
+		if err != nil {
+			return fmt.Errorf("set organisation: %w", err)
+		}
+		return nil
+	})
 }

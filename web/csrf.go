@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"math"
+	"mime"
 	"net/http"
 	"slices"
 	"time"
@@ -59,7 +61,7 @@ func (s *Server) checkCSRF(r *http.Request, st *request) error {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return csrfProblem("cross-site fetch")
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return err
 		}
@@ -76,6 +78,16 @@ func (s *Server) checkCSRF(r *http.Request, st *request) error {
 		return csrfProblem("token mismatch")
 	}
 	return nil
+}
+
+// parseForm reads a posted form, URL-encoded or multipart (uploads). The
+// route's body cap bounds a multipart form, so it is kept in memory whole
+// and no upload lands in a temporary file.
+func parseForm(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(math.MaxInt64)
+	}
+	return r.ParseForm()
 }
 
 func csrfProblem(why string) *problem {

@@ -114,6 +114,7 @@ var statusTitle = map[int]string{
 	http.StatusConflict:              "error.title.conflict",
 	http.StatusGone:                  "error.title.gone",
 	http.StatusRequestEntityTooLarge: "error.title.too_large",
+	http.StatusUnsupportedMediaType:  "error.title.unsupported_type",
 	http.StatusUnprocessableEntity:   "error.title.invalid",
 	http.StatusTooManyRequests:       "error.title.too_many_requests",
 	http.StatusInternalServerError:   "error.title.internal",

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -120,7 +121,9 @@ func (s *Server) receiveUpload(r *http.Request) (*content.Media, error) {
 	if err != nil {
 		return nil, uploadProblem(err)
 	}
-	return s.storeUpload(r, member.ID, img, alt)
+	// img.Orientation is not kept: content.Media has no field for it yet,
+	// so a photo whose camera recorded it turned shows as stored.
+	return s.storeUpload(ctx, member.ID, img, alt)
 }
 
 // readUpload returns the uploaded file's bytes and its description.
@@ -156,8 +159,7 @@ func readUpload(r *http.Request) ([]byte, string, error) {
 
 // storeUpload writes the file under a random name, then its row; a file
 // whose row could not be written is removed again.
-func (s *Server) storeUpload(r *http.Request, owner int64, img *content.ProcessedImage, alt string) (*content.Media, error) {
-	ctx := r.Context()
+func (s *Server) storeUpload(ctx context.Context, owner int64, img *content.ProcessedImage, alt string) (*content.Media, error) {
 	name, err := newMediaName(img.Ext)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ import (
 // /media needs a body cap above maxFormBytes (route.maxBody in routes.go)
 // and checkCSRF must read the token from a multipart form. Until both are
 // in, the tests of accepted uploads are skipped.
-const uploadWired = false
+const uploadWired = true
 
 func needsUploadWiring(t *testing.T) {
 	t.Helper()

@@ -2,10 +2,14 @@ package web
 
 import (
 	"net/http"
+
+	"kring/content"
+	"kring/storage"
 )
 
 type homePage struct {
 	Members []memberItem
+	Posts   []content.Post
 }
 
 type memberItem struct {
@@ -25,6 +29,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		if !m.Suspended {
 			page.Members = append(page.Members, memberItem{Username: m.Username, Name: m.Name()})
 		}
+	}
+	if page.Posts, err = s.db.Posts(r.Context(), storage.PostFilter{Listed: true, Limit: 10}); err != nil {
+		return err
 	}
 	return s.render(w, r, http.StatusOK, "home", page)
 }

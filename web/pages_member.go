@@ -7,6 +7,7 @@ import (
 
 	"kring/content"
 	"kring/federation"
+	"kring/storage"
 )
 
 type memberPage struct {
@@ -14,6 +15,8 @@ type memberPage struct {
 	Name     string
 	Bio      string
 	Joined   time.Time
+	Posts    []content.Post
+	Drafts   []content.Post // shown to the member alone
 }
 
 // profile shows a member at /@username. A suspended member's page is gone
@@ -50,10 +53,20 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) error {
 	if m.Suspended {
 		return &problem{status: http.StatusGone, key: "error.member_suspended", detail: "member " + username + " is suspended"}
 	}
-	return s.render(w, r, http.StatusOK, "member", memberPage{
-		Username: m.Username,
-		Name:     m.Name(),
-		Bio:      m.Bio,
-		Joined:   m.CreatedAt,
-	})
+	page := memberPage{Username: m.Username, Name: m.Name(), Bio: m.Bio, Joined: m.CreatedAt}
+	if page.Posts, err = s.db.Posts(r.Context(), storage.PostFilter{AuthorID: m.ID, Listed: true, Limit: 20}); err != nil {
+		return err
+	}
+	if viewer := reqFrom(r.Context()).member; viewer != nil && viewer.ID == m.ID {
+		all, err := s.db.Posts(r.Context(), storage.PostFilter{AuthorID: m.ID, Drafts: true, Limit: 50})
+		if err != nil {
+			return err
+		}
+		for _, p := range all {
+			if p.State == content.PostDraft {
+				page.Drafts = append(page.Drafts, p)
+			}
+		}
+	}
+	return s.render(w, r, http.StatusOK, "member", page)
 }

@@ -35,15 +35,14 @@ var notificationObjectKeys = map[content.NotificationKind]string{
 
 // notificationsView is what notifications.html shows.
 type notificationsView struct {
-	Items   []notificationItem
-	Before  int64 // this page starts below this ID; 0 for the newest
-	Older   int64 // the before= of the next, older page; 0 when there is none
-	UpTo    int64 // the newest ID shown, which marking read goes up to
-	Unread  bool  // something shown is unread
-	Notice  string
-	Newest  bool // this is the first page
-	Empty   bool
-	PerPage int
+	Items  []notificationItem
+	Before int64 // this page starts below this ID; 0 for the newest
+	Older  int64 // the before= of the next, older page; 0 when there is none
+	UpTo   int64 // the newest ID shown, which marking read goes up to
+	Unread bool  // something shown is unread
+	Notice string
+	Newest bool // this is the first page
+	Empty  bool
 }
 
 // notificationItem is one notification as a sentence whose parts are text,
@@ -110,7 +109,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("list notifications of member %d: %w", m.ID, err)
 	}
 	cat := s.catalogs[reqFrom(ctx).lang]
-	view := notificationsView{Before: before, Newest: before == 0, Empty: len(list) == 0, PerPage: notificationsPerPage}
+	view := notificationsView{Before: before, Newest: before == 0, Empty: len(list) == 0}
 	if key, ok := notificationsNotices[r.URL.Query().Get("done")]; ok {
 		view.Notice = cat.t(key)
 	}

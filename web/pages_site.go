@@ -53,7 +53,7 @@ func pageErrors(slug string, lang content.Language, title, body string, navOrder
 		errs = append(errs, content.Errorf(content.KindInvalid, "slug", "page_slug.invalid", "the slug %q may only hold lowercase letters, digits and single hyphens between them, e.g. about-us", slug))
 	}
 	if !slices.Contains(content.Languages, lang) {
-		errs = append(errs, content.Errorf(content.KindInvalid, "language", "language.invalid", "unsupported language %q: use nl or en", lang))
+		errs = append(errs, content.Errorf(content.KindInvalid, "language", "page_language.invalid", "unsupported language %q: use nl or en", lang))
 	}
 	switch {
 	case title == "":
@@ -283,8 +283,8 @@ type adminPagesView struct {
 	Form        pageForm
 	Errors      map[string]string // field → message
 	Problems    []fieldProblem    // the same, in form order, for the summary
-	Saved       string            // the slug of the page just saved
-	Deleted     string            // the slug of the page just deleted
+	Saved       string            // the path of the page just saved
+	Deleted     string            // the path of the page just deleted
 	Languages   []langOption
 	MaxSlug     int
 	MaxTitle    int
@@ -295,6 +295,7 @@ type adminPagesView struct {
 // adminPageGroup is one page with its language versions.
 type adminPageGroup struct {
 	Slug     string
+	Path     string
 	Versions []adminPageVersion
 	Missing  []langOption // languages the page has no version in yet
 }
@@ -341,10 +342,10 @@ func (s *Server) adminPagesPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	view := adminPagesView{Form: pageForm{Language: reqFrom(ctx).lang}}
 	if slug := q.Get("saved"); pageSlugRE.MatchString(slug) {
-		view.Saved = slug
+		view.Saved = "/p/" + slug
 	}
 	if slug := q.Get("deleted"); pageSlugRE.MatchString(slug) {
-		view.Deleted = slug
+		view.Deleted = "/p/" + slug
 	}
 	// ?slug=&lang= opens a version in the form: a stored one to change,
 	// or a missing one to add.
@@ -378,7 +379,7 @@ func (s *Server) renderAdminPages(w http.ResponseWriter, r *http.Request, status
 		if !ok {
 			i = len(view.Pages)
 			index[p.Slug] = i
-			view.Pages = append(view.Pages, adminPageGroup{Slug: p.Slug})
+			view.Pages = append(view.Pages, adminPageGroup{Slug: p.Slug, Path: "/p/" + p.Slug})
 		}
 		view.Pages[i].Versions = append(view.Pages[i].Versions, adminPageVersion{Language: p.Language,
 			LanguageName: cat.t(contentLanguageKeys[p.Language]), Title: p.Title, NavOrder: p.NavOrder, Updated: p.Updated})

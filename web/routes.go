@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ type route struct {
 	pattern string
 	handle  handlerFunc
 	bare    bool
+	maxBody int64 // a page route's body cap; 0 means maxFormBytes
 }
 
 // routes is the whole table: the core below, then each feature's own list
@@ -64,7 +66,7 @@ func (s *Server) registerRoutes() error {
 			s.mux.Handle(rt.pattern, s.bareHandler(rt.handle))
 			continue
 		}
-		s.mux.Handle(rt.pattern, s.pageHandler(rt.handle))
+		s.mux.Handle(rt.pattern, s.cappedPageHandler(rt.handle, cmp.Or(rt.maxBody, maxFormBytes)))
 	}
 	if s.cfg.Federation != nil {
 		for _, rt := range s.cfg.Federation.Routes() {
@@ -91,16 +93,19 @@ func federationHandler(rt federation.Route) http.Handler {
 	})
 }
 
-func (s *Server) pageHandler(h handlerFunc) http.Handler {
+func (s *Server) pageHandler(h handlerFunc) http.Handler { return s.cappedPageHandler(h, maxFormBytes) }
+
+// cappedPageHandler is a page route whose body may be up to maxBody bytes.
+func (s *Server) cappedPageHandler(h handlerFunc, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.servePage(w, r, h); err != nil {
+		if err := s.servePage(w, r, h, maxBody); err != nil {
 			s.fail(w, r, err)
 		}
 	})
 }
 
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request, h handlerFunc) error {
-	if err := limitBody(w, r, maxFormBytes); err != nil {
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, h handlerFunc, maxBody int64) error {
+	if err := limitBody(w, r, maxBody); err != nil {
 		return err
 	}
 	st := reqFrom(r.Context())

@@ -5,7 +5,7 @@ package web
 // session table.
 func (s *Server) mediaRoutes() []route {
 	return []route{
-		{pattern: "POST /media", handle: s.needsMedia(s.uploadMedia)},
+		{pattern: "POST /media", handle: s.needsMedia(s.uploadMedia), maxBody: maxUploadBody},
 		{pattern: "GET /media/{name}", handle: s.needsMedia(s.serveMedia), bare: true},
 	}
 }

@@ -157,7 +157,10 @@ func TestSitePages(t *testing.T) {
 		}
 	})
 	t.Run("admin list", func(t *testing.T) {
-		body := admin.get("/admin/pages").body
+		body := admin.get("/admin/pages?saved=contact").body
+		if want := `<p class="notice" role="status">De pagina is opgeslagen: <a href="/p/contact">/p/contact</a></p>`; !strings.Contains(body, want) {
+			t.Errorf("no confirmation %q", want)
+		}
 		for _, want := range []string{`<a href="/p/about">/p/about</a>`, `<a href="/p/contact">/p/contact</a>`,
 			`href="/admin/pages?slug=contact&amp;lang=en#page-form-heading"`, "Versie in het Engels toevoegen"} {
 			if !strings.Contains(body, want) {
@@ -188,6 +191,9 @@ func TestSitePages(t *testing.T) {
 			if nav := navOf(v.get("/").body); strings.Contains(nav, "/p/about") {
 				t.Errorf("%s menu still links the deleted page", lang)
 			}
+		}
+		if body := admin.get("/admin/pages?deleted=about").body; !strings.Contains(body, "De pagina /p/about is verwijderd, in alle talen.") {
+			t.Error("no confirmation of the delete")
 		}
 		res = admin.post("/admin/pages/delete", url.Values{"csrf": {admin.csrf("/admin/pages")}, "slug": {"about"}})
 		if res.StatusCode != http.StatusNotFound {
@@ -261,7 +267,8 @@ func TestSitePageValidation(t *testing.T) {
 			wantMessage: "Gebruik in het adres alleen kleine letters"},
 		{name: "slug too long", slug: strings.Repeat("a", 61), lang: "nl", title: "T", body: "B", wantFields: []string{"slug"},
 			wantMessage: "hoogstens 60 tekens"},
-		{name: "unknown language", slug: "x", lang: "de", title: "T", body: "B", wantFields: []string{"language"}},
+		{name: "unknown language", slug: "x", lang: "de", title: "T", body: "B", wantFields: []string{"language"},
+			wantMessage: "Kies Nederlands of Engels als taal van de tekst."},
 		{name: "empty title", slug: "x", lang: "nl", title: "  ", body: "B", wantFields: []string{"title"}, wantMessage: "Vul een titel in."},
 		{name: "long title", slug: "x", lang: "nl", title: strings.Repeat("é", 101), body: "B", wantFields: []string{"title"},
 			wantMessage: "hoogstens 100 tekens"},

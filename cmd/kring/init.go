@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"kring/content"
+	"kring/federation"
 	"kring/storage"
 )
 
@@ -20,6 +21,8 @@ type initConfig struct {
 	Name        string
 	Description string
 	Language    string
+	OrgHandle   string
+	OrgName     string
 }
 
 func initCommand(s streams) *cli.Command {
@@ -34,6 +37,8 @@ func initCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "name", Value: "Kring", Usage: "the node's display name", EnvVars: []string{"KRING_NAME"}},
 			&cli.StringFlag{Name: "description", Usage: "a line about the node", EnvVars: []string{"KRING_DESCRIPTION"}},
 			&cli.StringFlag{Name: "language", Value: "nl", Usage: "default language: nl or en", EnvVars: []string{"KRING_LANGUAGE"}},
+			&cli.StringFlag{Name: "org-handle", Value: federation.DefaultOrgHandle, Usage: "handle of the organisation's actor, which boosts every public post (e.g. ministerie)", EnvVars: []string{"KRING_ORG_HANDLE"}},
+			&cli.StringFlag{Name: "org-name", Usage: "display name of the organisation's actor (default: the node's name)", EnvVars: []string{"KRING_ORG_NAME"}},
 		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -49,6 +54,8 @@ func initCommand(s streams) *cli.Command {
 				Name:         strings.TrimSpace(c.String("name")),
 				Description:  strings.TrimSpace(c.String("description")),
 				Language:     c.String("language"),
+				OrgHandle:    strings.TrimSpace(c.String("org-handle")),
+				OrgName:      strings.TrimSpace(c.String("org-name")),
 			}
 			if cfg.Host == "" {
 				return &userError{
@@ -73,6 +80,10 @@ func runInit(ctx context.Context, cfg initConfig, s streams) error {
 	if err != nil {
 		return err
 	}
+	// Checked before anything is written: a refused handle leaves no node.
+	if err := content.ValidateUsername(cfg.OrgHandle); err != nil {
+		return failure("choose another --org-handle, e.g. ministerie", "organisation handle %q: %v", cfg.OrgHandle, err)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder %s: %w", cfg.DataDir, err)
 	}
@@ -89,7 +100,19 @@ func runInit(ctx context.Context, cfg initConfig, s streams) error {
 		fmt.Fprintf(s.out, "The node in %s is already initialised for host %s; nothing changed.\n", cfg.DataDir, cfg.Host)
 		return nil
 	}
+	node, err := db.Node(ctx)
+	if err != nil {
+		return err
+	}
+	fed, err := newFederation(db, node, fedOptions{}, newLogger(s.err, cfg.commonConfig))
+	if err != nil {
+		return err
+	}
+	if err := fed.EnsureOrganisation(ctx, cfg.OrgHandle, cfg.OrgName); err != nil {
+		return err
+	}
 	fmt.Fprintf(s.out, "Initialised node %q for host %s in %s.\n", cfg.Name, cfg.Host, cfg.DataDir)
+	fmt.Fprintf(s.out, "The organisation posts as @%s@%s: one follow of it brings every public post.\n", cfg.OrgHandle, cfg.Host)
 	fmt.Fprintf(s.out, "Next: kring serve --data %s (it creates the first admin member and prints its password)\n", cfg.DataDir)
 	return nil
 }

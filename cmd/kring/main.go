@@ -63,6 +63,7 @@ func newApp(s streams) *cli.App {
 			serveCommand(s),
 			userCommand(s),
 			postCommand(s),
+			postsCommand(s),
 			followCommand(s),
 			unfollowCommand(s),
 			followerCommand(s),

@@ -54,11 +54,21 @@ func postCommand(s streams) *cli.Command {
 			}
 			return runPost(c.Context, cfg, s)
 		},
+	}
+}
+
+// postsCommand manages blog posts already written. It is a command of its
+// own: `kring post "text"` takes its text as an argument, which a
+// subcommand name would shadow.
+func postsCommand(s streams) *cli.Command {
+	return &cli.Command{
+		Name:  "posts",
+		Usage: "list, edit and delete a member's blog posts",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "edit",
 				Usage:     "change a blog post; a published one sends Update to its readers' servers",
-				UsageText: "kring post edit --as NAME --slug SLUG --title T (--text TEXT | --file FILE) [--data DIR]",
+				UsageText: "kring posts edit --as NAME --slug SLUG --title T (--text TEXT | --file FILE) [--data DIR]",
 				Flags: append(append(commonFlags(), postFlags()...),
 					&cli.StringFlag{Name: "slug", Usage: "the post to change (the last part of its address)", EnvVars: []string{"KRING_POST_SLUG"}}),
 				Action: func(c *cli.Context) error {
@@ -72,7 +82,7 @@ func postCommand(s streams) *cli.Command {
 			{
 				Name:      "delete",
 				Usage:     "delete a blog post; a published one sends Delete and its address answers 410 Gone",
-				UsageText: "kring post delete --as NAME --slug SLUG [--data DIR]",
+				UsageText: "kring posts delete --as NAME --slug SLUG [--data DIR]",
 				Flags: append(commonFlags(),
 					&cli.StringFlag{Name: "as", Usage: "the post's author", EnvVars: []string{"KRING_AS"}},
 					&cli.StringFlag{Name: "slug", Usage: "the post to delete", EnvVars: []string{"KRING_POST_SLUG"}}),
@@ -94,7 +104,7 @@ func postCommand(s streams) *cli.Command {
 			{
 				Name:      "list",
 				Usage:     "list a member's blog posts, drafts included",
-				UsageText: "kring post list --as NAME [--data DIR]",
+				UsageText: "kring posts list --as NAME [--data DIR]",
 				Flags: append(commonFlags(),
 					&cli.StringFlag{Name: "as", Usage: "the member whose posts to list", EnvVars: []string{"KRING_AS"}}),
 				Action: func(c *cli.Context) error {
@@ -241,7 +251,7 @@ func runPostEdit(ctx context.Context, cfg postConfig, s streams) error {
 	defer done()
 	existing, err := fed.db.PostBySlug(ctx, m.Username, cfg.Slug)
 	if err != nil {
-		return failure("kring post list --as "+m.Username+" shows the slugs", "%s has no post %q", m.Username, cfg.Slug)
+		return failure("kring posts list --as "+m.Username+" shows the slugs", "%s has no post %q", m.Username, cfg.Slug)
 	}
 	cfg.post.Body = cfg.Text
 	p, err := fed.SavePost(ctx, m, existing, cfg.post)
@@ -259,7 +269,7 @@ func runPostDelete(ctx context.Context, cfg postConfig, s streams) error {
 	defer done()
 	p, err := fed.db.PostBySlug(ctx, m.Username, cfg.Slug)
 	if err != nil || p.State == content.PostDeleted {
-		return failure("kring post list --as "+m.Username+" shows the slugs", "%s has no post %q", m.Username, cfg.Slug)
+		return failure("kring posts list --as "+m.Username+" shows the slugs", "%s has no post %q", m.Username, cfg.Slug)
 	}
 	if err := fed.DeletePost(ctx, m, p); err != nil {
 		return err

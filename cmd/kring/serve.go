@@ -116,6 +116,10 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := fed.EnsureOrganisation(ctx, "", ""); err != nil {
+		// The node works without it; the admin learns why and how to fix it.
+		logger.Warn("no organisation actor", "err", err, "fix", "kring init --org-handle NAME names a free handle")
+	}
 	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger, Federation: fed, MediaDir: storage.MediaDir(cfg.DataDir)})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
