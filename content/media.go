@@ -3,7 +3,6 @@ package content
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/color"
 	_ "image/gif"  // registers GIF with image.Decode
@@ -60,12 +59,15 @@ type ProcessedImage struct {
 	Data      []byte
 	MediaType string // image/jpeg, image/png, image/webp or image/gif
 	Ext       string // the file name extension, without the dot: jpg, png, webp, gif
-	Width     int
-	Height    int
+	// Width and Height are the size as displayed: for an orientation of
+	// 5–8 (a phone held upright) the stored pixels' height and width.
+	// Browsers turn the image by its EXIF orientation
+	// (image-orientation: from-image), so this is the size they show.
+	Width  int
+	Height int
 	// Orientation is the EXIF orientation (1–8) the upload carried, 0 when
-	// it had none. Stripping removes the tag and the pixels stay as they
-	// were stored, so an image with 6 or 8 shows turned on its side unless
-	// the caller rotates it.
+	// it had none. Any other than 1 is written back as the only tag of a
+	// minimal EXIF block, so that the photo still shows upright.
 	Orientation int
 }
 
@@ -80,7 +82,8 @@ type imageFormat struct {
 // stripped is what a format's stripper learned besides the clean bytes.
 type stripped struct {
 	data        []byte
-	orientation int
+	orientation int  // as the upload's EXIF said
+	oriented    bool // data carries the orientation in a minimal EXIF block
 	skipDecode  bool // the decoder cannot decode it fully (animated WebP)
 }
 
@@ -138,8 +141,12 @@ func ProcessImage(data []byte, lim ImageLimits) (*ProcessedImage, error) {
 	if err := verifyImage(s, f, cfg, lim); err != nil {
 		return nil, err
 	}
+	w, h := cfg.Width, cfg.Height
+	if s.oriented && s.orientation >= 5 {
+		w, h = h, w // turned a quarter: 5–8 transpose the picture
+	}
 	return &ProcessedImage{Data: s.data, MediaType: f.mediaType, Ext: f.ext,
-		Width: cfg.Width, Height: cfg.Height, Orientation: s.orientation}, nil
+		Width: w, Height: h, Orientation: s.orientation}, nil
 }
 
 // decodeConfig reads the image's header only.
@@ -219,132 +226,38 @@ func ValidateAlt(alt string) error {
 	return nil
 }
 
-// JPEG: a sequence of marker segments; after each start-of-scan comes
-// entropy-coded data in which 0xFF is escaped as FF 00.
+// EXIF is a TIFF structure: a byte-order mark, the offset of the first IFD
+// (image file directory), then IFDs of 12-byte entries (tag, type, count,
+// value or its offset), each followed by the offset of the next IFD.
 
-// keepJPEGMarker lists the segments that describe the picture itself.
-var keepJPEGMarker = func() [256]bool {
-	var keep [256]bool
-	for m := 0xC0; m <= 0xCF; m++ {
-		keep[m] = true // SOFn, DHT (C4), JPG (C8), DAC (CC)
-	}
-	keep[0xC8] = false // reserved for extensions
-	for _, m := range []int{0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF} {
-		keep[m] = true // SOS, DQT, DNL, DRI, DHP, EXP
-	}
-	return keep
-}()
+const (
+	exifTagOrientation = 0x0112
+	exifTypeShort      = 3
+)
 
-// keepJPEGApp keeps the application segments a decoder needs: JFIF (not
-// its JFXX thumbnail), the ICC colour profile and Adobe's colour transform.
-func keepJPEGApp(marker byte, payload []byte) bool {
-	switch marker {
-	case 0xE0:
-		return bytes.HasPrefix(payload, []byte("JFIF\x00"))
-	case 0xE2:
-		return bytes.HasPrefix(payload, []byte("ICC_PROFILE\x00"))
-	case 0xEE:
-		return bytes.HasPrefix(payload, []byte("Adobe"))
-	}
-	return false
+// orientationEXIF is a TIFF structure holding nothing but the
+// orientation: IFD0 with one entry and no next IFD. No GPS, maker note,
+// thumbnail, date or camera survives, whatever the upload's EXIF held.
+func orientationEXIF(orientation int) []byte {
+	order := binary.BigEndian
+	out := append(make([]byte, 0, orientationEXIFSize), "MM\x00*"...)
+	out = order.AppendUint32(out, 8) // IFD0 follows the header
+	out = order.AppendUint16(out, 1) // one entry
+	out = order.AppendUint16(out, exifTagOrientation)
+	out = order.AppendUint16(out, exifTypeShort)
+	out = order.AppendUint32(out, 1)                   // one value
+	out = order.AppendUint16(out, uint16(orientation)) // left-justified in the 4-byte field
+	out = order.AppendUint16(out, 0)
+	return order.AppendUint32(out, 0) // no next IFD
 }
 
-// stripJPEG copies the segments that make the picture and drops EXIF, XMP,
-// comments, other application segments and anything after the end of the
-// image (where phones put motion-photo videos).
-func stripJPEG(data []byte, _ ImageLimits) (stripped, error) {
-	out := make([]byte, 0, len(data))
-	out = append(out, 0xFF, 0xD8)
-	var orientation int
-	for i := 2; ; {
-		marker, next, err := jpegMarker(data, i)
-		if err != nil {
-			return stripped{}, err
-		}
-		i = next
-		switch {
-		case marker == 0xD9: // end of image
-			return stripped{data: append(out, 0xFF, 0xD9), orientation: orientation}, nil
-		case marker >= 0xD0 && marker <= 0xD7 || marker == 0x01: // no length
-			out = append(out, 0xFF, marker)
-			continue
-		case marker == 0xD8 || marker == 0x00:
-			return stripped{}, corrupt("unexpected JPEG marker %#02x at byte %d", marker, i-1)
-		}
-		if i+2 > len(data) {
-			return stripped{}, corrupt("JPEG segment %#02x cut short", marker)
-		}
-		n := int(binary.BigEndian.Uint16(data[i:]))
-		if n < 2 || i+n > len(data) {
-			return stripped{}, corrupt("JPEG segment %#02x of %d bytes at byte %d runs past the end", marker, n, i)
-		}
-		payload := data[i+2 : i+n]
-		if marker == 0xE1 && orientation == 0 {
-			if tiff, ok := bytes.CutPrefix(payload, []byte("Exif\x00\x00")); ok {
-				orientation = exifOrientation(tiff)
-			}
-		}
-		switch {
-		case marker == 0xE0 && len(payload) >= jfifSize && keepJPEGApp(marker, payload):
-			out = appendJFIF(out, payload)
-		case keepJPEGMarker[marker] || keepJPEGApp(marker, payload):
-			out = append(append(out, 0xFF, marker), data[i:i+n]...)
-		}
-		i += n
-		if marker == 0xDA { // the scan's entropy-coded data
-			end := jpegScanEnd(data, i)
-			out = append(out, data[i:end]...)
-			i = end
-		}
-	}
-}
+// orientationEXIFSize is the length of orientationEXIF: header, entry
+// count, one entry, next-IFD offset.
+const orientationEXIFSize = 8 + 2 + 12 + 4
 
-// jfifSize is the JFIF header without its optional thumbnail: the
-// identifier, version, density unit, densities and thumbnail size.
-const jfifSize = 14
-
-// appendJFIF appends a JFIF segment without its thumbnail, which may show
-// what the image looked like before it was cropped.
-func appendJFIF(out, payload []byte) []byte {
-	out = append(out, 0xFF, 0xE0, 0, jfifSize+2)
-	out = append(out, payload[:jfifSize-2]...)
-	return append(out, 0, 0)
-}
-
-// jpegMarker reads the marker at data[i], skipping fill bytes, and returns
-// it with the index just after it.
-func jpegMarker(data []byte, i int) (byte, int, error) {
-	if i >= len(data) {
-		return 0, 0, corrupt("the JPEG ends before its end-of-image marker")
-	}
-	if data[i] != 0xFF {
-		return 0, 0, corrupt("expected a JPEG marker at byte %d", i)
-	}
-	for i < len(data) && data[i] == 0xFF {
-		i++
-	}
-	if i >= len(data) {
-		return 0, 0, corrupt("the JPEG ends before its end-of-image marker")
-	}
-	return data[i], i + 1, nil
-}
-
-// jpegScanEnd returns the index of the first marker after entropy-coded
-// data starting at i: an 0xFF not followed by a stuffed 0x00 or a restart
-// marker. Without one, the data runs to the end.
-func jpegScanEnd(data []byte, i int) int {
-	for {
-		j := bytes.IndexByte(data[i:], 0xFF)
-		if j < 0 || i+j+1 >= len(data) {
-			return len(data)
-		}
-		i += j
-		if b := data[i+1]; b != 0x00 && (b < 0xD0 || b > 0xD7) {
-			return i
-		}
-		i += 2
-	}
-}
+// keepsOrientation reports whether an image with this EXIF orientation
+// needs it written back: 0 is none, 1 the pixels as stored.
+func keepsOrientation(orientation int) bool { return orientation > 1 }
 
 // exifOrientation reads tag 0x0112 from the first IFD of a TIFF structure
 // (what EXIF is), returning 0 when it is missing or out of range.
@@ -367,8 +280,7 @@ func exifOrientation(tiff []byte) int {
 	}
 	count := int(order.Uint16(tiff[ifd:]))
 	for e := ifd + 2; count > 0 && e+12 <= len(tiff); e, count = e+12, count-1 {
-		const tagOrientation, typeShort = 0x0112, 3
-		if order.Uint16(tiff[e:]) != tagOrientation || order.Uint16(tiff[e+2:]) != typeShort {
+		if order.Uint16(tiff[e:]) != exifTagOrientation || order.Uint16(tiff[e+2:]) != exifTypeShort {
 			continue
 		}
 		if v := int(order.Uint16(tiff[e+8:])); v >= 1 && v <= 8 {
@@ -377,225 +289,4 @@ func exifOrientation(tiff []byte) int {
 		return 0
 	}
 	return 0
-}
-
-// PNG: a signature, then chunks of length, type, data and CRC.
-
-var pngSignature = []byte("\x89PNG\r\n\x1a\n")
-
-// keepPNGChunk lists the critical chunks and the ancillary ones that change
-// how the picture looks (colour, transparency, density, APNG frames).
-var keepPNGChunk = map[string]bool{
-	"IHDR": true, "PLTE": true, "IDAT": true, "IEND": true,
-	"tRNS": true, "gAMA": true, "cHRM": true, "sRGB": true, "iCCP": true, "pHYs": true,
-	"acTL": true, "fcTL": true, "fdAT": true,
-}
-
-// stripPNG keeps the chunks in keepPNGChunk, verifying their CRCs, and
-// drops text, EXIF, timestamps, unknown chunks and anything after IEND.
-func stripPNG(data []byte, _ ImageLimits) (stripped, error) {
-	out := make([]byte, 0, len(data))
-	out = append(out, pngSignature...)
-	var orientation int
-	for i := len(pngSignature); ; {
-		if i+12 > len(data) {
-			return stripped{}, corrupt("the PNG ends before its IEND chunk")
-		}
-		n := binary.BigEndian.Uint32(data[i:])
-		if n > uint32(len(data)-i-12) {
-			return stripped{}, corrupt("PNG chunk at byte %d runs past the end", i)
-		}
-		end := i + 12 + int(n)
-		typ, body := string(data[i+4:i+8]), data[i+8:end-4]
-		if typ == "eXIf" && orientation == 0 {
-			orientation = exifOrientation(body)
-		}
-		if keepPNGChunk[typ] {
-			if crc32.ChecksumIEEE(data[i+4:end-4]) != binary.BigEndian.Uint32(data[end-4:]) {
-				return stripped{}, corrupt("PNG chunk %s has a bad checksum", typ)
-			}
-			out = append(out, data[i:end]...)
-		}
-		if typ == "IEND" {
-			return stripped{data: out, orientation: orientation}, nil
-		}
-		i = end
-	}
-}
-
-// WebP: a RIFF container of chunks (four-character code, little-endian
-// size, data, a pad byte when the size is odd).
-
-// keepWebPChunk lists the chunks of the picture, its alpha, colour profile
-// and animation.
-var keepWebPChunk = map[string]bool{
-	"VP8 ": true, "VP8L": true, "VP8X": true, "ALPH": true, "ANIM": true, "ANMF": true, "ICCP": true,
-}
-
-// The VP8X flags that announce chunks.
-const (
-	vp8xAnimation = 1 << 1
-	vp8xXMP       = 1 << 2
-	vp8xEXIF      = 1 << 3
-)
-
-// stripWebP keeps the chunks in keepWebPChunk, clears the EXIF and XMP
-// flags in VP8X and rewrites the RIFF size.
-func stripWebP(data []byte, _ ImageLimits) (stripped, error) {
-	size := binary.LittleEndian.Uint32(data[4:])
-	if size < 4 || size > uint32(len(data)-8) {
-		return stripped{}, corrupt("the WebP file says it holds %d bytes but has %d", size, len(data)-8)
-	}
-	end := 8 + int(size)
-	out := make([]byte, 12, end)
-	copy(out, data[:12])
-	s := stripped{}
-	vp8x := -1
-	for i := 12; i < end; {
-		if i+8 > end {
-			return stripped{}, corrupt("WebP chunk at byte %d cut short", i)
-		}
-		fourcc, n := string(data[i:i+4]), binary.LittleEndian.Uint32(data[i+4:])
-		if n > uint32(end-i-8) {
-			return stripped{}, corrupt("WebP chunk %q runs past the end", fourcc)
-		}
-		body := data[i+8 : i+8+int(n)]
-		next := min(i+8+int(n)+int(n&1), end) // the last pad byte is often missing
-		switch {
-		case fourcc == "EXIF" && s.orientation == 0:
-			s.orientation = exifOrientation(bytes.TrimPrefix(body, []byte("Exif\x00\x00")))
-		case fourcc == "VP8X" && len(body) == 10:
-			vp8x = len(out)
-			s.skipDecode = body[0]&vp8xAnimation != 0
-		}
-		if keepWebPChunk[fourcc] {
-			out = append(out, data[i:i+8+int(n)]...)
-			if n&1 == 1 {
-				out = append(out, 0)
-			}
-		}
-		i = next
-	}
-	if vp8x >= 0 {
-		out[vp8x+8] &^= vp8xEXIF | vp8xXMP
-	}
-	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
-	s.data = out
-	return s, nil
-}
-
-// GIF: a header, the logical screen, an optional colour table, then
-// extension and image blocks whose data come in sub-blocks, and a trailer.
-
-// keepGIFApps are the application extensions that make an animation loop.
-var keepGIFApps = map[string]bool{"NETSCAPE2.0": true, "ANIMEXTS1.0": true}
-
-// stripGIF drops comment extensions, application extensions other than
-// looping, and anything after the trailer. Every frame is checked against
-// the limits, as the logical screen is by ProcessImage.
-func stripGIF(data []byte, lim ImageLimits) (stripped, error) {
-	if len(data) < 13 {
-		return stripped{}, corrupt("the GIF header is cut short")
-	}
-	i := 13 + gifColorTableSize(data[10])
-	if i > len(data) {
-		return stripped{}, corrupt("the GIF colour table is cut short")
-	}
-	out := append(make([]byte, 0, len(data)), data[:i]...)
-	frames := 0
-	for i < len(data) {
-		var end int
-		var keep bool
-		var err error
-		switch data[i] {
-		case 0x3B: // trailer
-			return gifDone(out, frames)
-		case 0x21:
-			end, keep, err = gifExtension(data, i)
-		case 0x2C:
-			end, err = gifFrame(data, i, lim)
-			keep = true
-			frames++
-		default:
-			err = corrupt("unknown GIF block %#02x at byte %d", data[i], i)
-		}
-		if err != nil {
-			return stripped{}, err
-		}
-		if keep {
-			out = append(out, data[i:end]...)
-		}
-		i = end
-	}
-	// Many encoders forget the trailer; the blocks before it are whole.
-	return gifDone(out, frames)
-}
-
-func gifDone(out []byte, frames int) (stripped, error) {
-	if frames == 0 {
-		return stripped{}, corrupt("the GIF has no image")
-	}
-	return stripped{data: append(out, 0x3B)}, nil
-}
-
-// gifColorTableSize is the size of the colour table a packed field
-// announces.
-func gifColorTableSize(packed byte) int {
-	if packed&0x80 == 0 {
-		return 0
-	}
-	return 3 << (packed&0x07 + 1)
-}
-
-// gifExtension returns the end of the extension at data[i] and whether to
-// keep it: graphic control, plain text and looping application blocks.
-func gifExtension(data []byte, i int) (int, bool, error) {
-	if i+2 > len(data) {
-		return 0, false, corrupt("GIF extension cut short")
-	}
-	end, err := gifSubBlocks(data, i+2)
-	if err != nil {
-		return 0, false, err
-	}
-	switch label := data[i+1]; label {
-	case 0xF9, 0x01: // graphic control, plain text
-		return end, true, nil
-	case 0xFF: // application: the first sub-block is the 11-byte identifier
-		return end, data[i+2] == 11 && keepGIFApps[string(data[i+3:i+14])], nil
-	}
-	return end, false, nil // comments and anything unknown
-}
-
-// gifFrame returns the end of the image block at data[i], after checking
-// the frame's size.
-func gifFrame(data []byte, i int, lim ImageLimits) (int, error) {
-	if i+11 > len(data) {
-		return 0, corrupt("GIF image descriptor cut short")
-	}
-	w := int(binary.LittleEndian.Uint16(data[i+5:]))
-	h := int(binary.LittleEndian.Uint16(data[i+7:]))
-	if err := checkDimensions(max(w, 1), max(h, 1), lim); err != nil {
-		return 0, err
-	}
-	j := i + 10 + gifColorTableSize(data[i+9])
-	if j >= len(data) {
-		return 0, corrupt("GIF frame cut short")
-	}
-	return gifSubBlocks(data, j+1) // after the LZW minimum code size
-}
-
-// gifSubBlocks returns the index after the sub-blocks starting at i and
-// their zero-length terminator.
-func gifSubBlocks(data []byte, i int) (int, error) {
-	for {
-		if i >= len(data) {
-			return 0, corrupt("GIF data cut short")
-		}
-		n := int(data[i])
-		i++
-		if n == 0 {
-			return i, nil
-		}
-		i += n
-	}
 }

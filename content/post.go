@@ -76,10 +76,12 @@ func (p *Post) Listed() bool {
 const (
 	MaxPostTitleLen   = 200
 	MaxPostSummaryLen = 500
-	MaxPostBodyBytes  = 200 << 10
-	MaxPostTags       = 20
-	MaxPostMentions   = 20
-	MaxPostMedia      = 8
+	// MaxPostBodyBytes keeps rendering bounded: goldmark is quadratic on
+	// some hostile inputs (100 KiB of "[a](" takes seconds).
+	MaxPostBodyBytes = 64 << 10
+	MaxPostTags      = 20
+	MaxPostMentions  = 20
+	MaxPostMedia     = 8
 )
 
 // ValidatePostText checks the parts of a post a member writes.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -296,4 +297,77 @@ func BenchmarkPostPage200Comments(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N)/1000, "ms/page")
+}
+
+// TestWriteRateLimit: saves and previews past the member's budget answer
+// 429 with Retry-After, and nothing is saved.
+func TestWriteRateLimit(t *testing.T) {
+	n, _ := newFederatedNode(t)
+	n.member("alice", "")
+	n.srv.writeLimit.set(2, time.Hour)
+	b := n.browser()
+	b.login("alice", testPassword)
+	form := func() url.Values {
+		return url.Values{"csrf": {b.csrf("/write")}, "action": {"preview"}, "language": {"nl"}, "title": {"T"}, "body": {"x"}}
+	}
+	for i := range 2 {
+		if res := b.post("/write", form()); res.StatusCode != http.StatusOK {
+			t.Fatalf("preview %d: %d", i+1, res.StatusCode)
+		}
+	}
+	f := form()
+	f.Set("action", "publish")
+	res := b.post("/write", f)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("third write: %d (Retry-After %q), want 429", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if posts, _ := n.db.Posts(context.Background(), storageFilterAll()); len(posts) != 0 {
+		t.Fatalf("a refused write saved %d posts", len(posts))
+	}
+}
+
+// TestOrganisationHandle: the organisation's handle is a page for people
+// (the home page) and its Organization actor for servers.
+func TestOrganisationHandle(t *testing.T) {
+	n, fed := newFederatedNode(t)
+	if err := fed.EnsureOrganisation(context.Background(), "ministerie", "Ministerie van Koffie"); err != nil {
+		t.Fatal(err)
+	}
+	if res := n.browser().get("/@ministerie"); res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/" {
+		t.Errorf("HTML: %d to %q, want 302 to /", res.StatusCode, res.Header.Get("Location"))
+	}
+	b := n.browser()
+	req, _ := http.NewRequest(http.MethodGet, n.ts.URL+"/@ministerie", nil)
+	req.Header.Set("Accept", "application/activity+json")
+	res := b.do(req)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"type":"Organization"`) || !strings.Contains(res.body, `"preferredUsername":"ministerie"`) {
+		t.Errorf("AS2: %d %s", res.StatusCode, res.body)
+	}
+	res = b.get("/.well-known/webfinger?resource=acct:ministerie@" + n.ts.Listener.Addr().String())
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, fed.IRIs().Organisation()) {
+		t.Errorf("WebFinger: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestOnlySafeHTMLMarksHTML: outside safeHTML no code of the package turns
+// a string into template.HTML, so nothing unsanitised reaches a page.
+func TestOnlySafeHTMLMarksHTML(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "template.HTML(") && !strings.Contains(line, "content.SanitizeHTML(stored)") {
+				t.Errorf("%s:%d marks HTML safe without safeHTML: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
 }

@@ -6,9 +6,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"kring/content"
 	"kring/federation"
+)
+
+// A member may save or preview posts this often: plenty for writing, and a
+// cap on what rendering hostile Markdown can cost.
+const (
+	defaultWrites      = 60
+	defaultWriteWindow = 10 * time.Minute
 )
 
 // composeForm is the write/edit page: what was typed, a preview when
@@ -81,6 +89,11 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	key := "writer:" + m.Username
+	if ok, wait := s.writeLimit.allow(key); !ok {
+		return rateLimited(wait, "posts by "+m.Username)
+	}
+	s.writeLimit.add(key)
 	f := s.newCompose(r, m)
 	in, err := s.readCompose(r, &f)
 	var existing *content.Post
@@ -95,8 +108,8 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch r.PostForm.Get("action") {
 	case "preview":
-		f.Preview = template.HTML(content.SanitizeHTML(content.RenderMarkdown(in.Body, content.MarkdownOptions{
-			TagURL: s.cfg.Federation.IRIs().Tag, LocalHost: s.cfg.Host}).HTML))
+		f.Preview = safeHTML(content.RenderMarkdown(in.Body, content.MarkdownOptions{
+			TagURL: s.cfg.Federation.IRIs().Tag, LocalHost: s.cfg.Host}).HTML)
 		return s.render(w, r, http.StatusOK, "compose", f)
 	case "draft":
 		in.Draft = true
@@ -230,7 +243,7 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request, p *content.Pos
 		return &problem{status: http.StatusNotFound, key: "error.post_not_found", detail: "not visible"}
 	}
 	page := postPage{Post: p, IsAuthor: isAuthor, Author: p.Author, AuthorURL: "/@" + p.Author, MaxReply: federation.MaxReplyBytes,
-		Content: template.HTML(content.SanitizeHTML(p.Content))}
+		Content: safeHTML(p.Content)}
 	if r.URL.Query().Get("saved") != "" {
 		page.Saved = "yes"
 	}
@@ -273,7 +286,7 @@ func (s *Server) loadThread(r *http.Request, page *postPage) error {
 	for _, c := range comments {
 		cv := commentView{Comment: c, Local: c.Local}
 		if !c.Deleted {
-			cv.HTML = template.HTML(content.SanitizeHTML(c.Content))
+			cv.HTML = safeHTML(c.Content)
 		}
 		page.Comments = append(page.Comments, cv)
 	}

@@ -44,6 +44,11 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	m, err := s.db.MemberByUsername(r.Context(), username)
+	if node := reqFrom(r.Context()).node; content.KindOf(err) == content.KindNotFound && node != nil && node.OrgUsername == username {
+		// The organisation speaks for the whole node: its page is the home page.
+		http.Redirect(w, r, "/", http.StatusFound)
+		return nil
+	}
 	if content.KindOf(err) == content.KindNotFound {
 		return &problem{status: http.StatusNotFound, key: "error.member_not_found", err: err}
 	}

@@ -129,7 +129,7 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request) error {
 	if p == nil {
 		return missing
 	}
-	return s.render(w, r, http.StatusOK, "page", sitePageView{Title: p.Title, Content: template.HTML(p.Content),
+	return s.render(w, r, http.StatusOK, "page", sitePageView{Title: p.Title, Content: safeHTML(p.Content),
 		Language: p.Language, Fallback: p.Language != want, Updated: p.Updated})
 }
 

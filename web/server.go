@@ -51,6 +51,9 @@ type Server struct {
 	// accountLimit counts failed attempts against one member.
 	ipLimit      *limiter
 	accountLimit *limiter
+	// writeLimit counts a member's saves and previews of posts: rendering
+	// Markdown costs CPU, and a hostile text costs much more.
+	writeLimit *limiter
 
 	sweepEvery time.Duration // how often expired sessions and limiter entries go
 	stop       context.CancelFunc
@@ -106,6 +109,7 @@ func newServer(db *storage.DB, cfg Config) (*Server, error) {
 	s.node.ttl = defaultNodeCacheTimeout
 	s.ipLimit = newLimiter(defaultIPAttempts, defaultLoginWindow, s.clock)
 	s.accountLimit = newLimiter(defaultAccountFailures, defaultLoginWindow, s.clock)
+	s.writeLimit = newLimiter(defaultWrites, defaultWriteWindow, s.clock)
 
 	var err error
 	if s.catalogs, err = loadCatalogs(); err != nil {
@@ -154,6 +158,7 @@ func (s *Server) start() {
 func (s *Server) sweep(ctx context.Context) {
 	s.ipLimit.cleanup()
 	s.accountLimit.cleanup()
+	s.writeLimit.cleanup()
 	n, err := s.db.DeleteExpiredSessions(ctx, s.now())
 	switch {
 	case err != nil && ctx.Err() == nil:

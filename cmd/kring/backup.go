@@ -77,7 +77,66 @@ func runBackup(ctx context.Context, cfg backupConfig, s streams) error {
 		return err
 	}
 	fmt.Fprintf(s.out, "Backup written to %s (%d KiB), integrity ok\n", cfg.File, (fi.Size()+1023)/1024)
+	n, err := backupMedia(storage.MediaDir(cfg.DataDir), cfg.File+".media")
+	if err != nil {
+		return failure("check the disk space and permissions of "+dir+", then run kring backup again to a new file",
+			"images not copied: %v", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(s.out, "Images copied to %s (%d files)\n", cfg.File+".media", n)
+	}
 	return nil
+}
+
+// backupMedia copies the uploaded images after the database, so that every
+// image the copy names is there. Images never change once written, so a
+// hard link is a true copy where the file system allows one.
+func backupMedia(from, to string) (int, error) {
+	entries, err := os.ReadDir(from)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := os.Mkdir(to, 0o700); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !storage.ValidFileName(e.Name()) {
+			continue // temporary files of an upload in progress
+		}
+		src, dst := filepath.Join(from, e.Name()), filepath.Join(to, e.Name())
+		if err := os.Link(src, dst); err != nil {
+			if err := copyFile(src, dst); err != nil {
+				return n, err
+			}
+		}
+		n++
+	}
+	return n, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // checkBackup opens the copy as Kring would and runs integrity_check.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -24,6 +25,7 @@ type postConfig struct {
 	File string
 	Slug string // edit and delete: which post
 	post federation.PostInput
+	set  func(flag string) bool // whether a flag was given (edits keep the rest)
 }
 
 func postFlags() []cli.Flag {
@@ -38,6 +40,8 @@ func postFlags() []cli.Flag {
 		&cli.StringFlag{Name: "visibility", Usage: "public, unlisted or followers", Value: "public", EnvVars: []string{"KRING_POST_VISIBILITY"}},
 		&cli.BoolFlag{Name: "as-note", Usage: "federate the blog post as a Note with the full text", EnvVars: []string{"KRING_POST_AS_NOTE"}},
 		&cli.BoolFlag{Name: "draft", Usage: "save as a draft: nothing is published", EnvVars: []string{"KRING_POST_DRAFT"}},
+		&cli.StringFlag{Name: "media", Usage: "ids of the member's uploaded images to show, in order, e.g. 3,4 (kring media list)", EnvVars: []string{"KRING_POST_MEDIA"}},
+		&cli.Int64Flag{Name: "cover", Usage: "id of the uploaded image to show as the cover", EnvVars: []string{"KRING_POST_COVER"}},
 	}
 }
 
@@ -152,18 +156,30 @@ func postConfigFrom(c *cli.Context, edit bool) (postConfig, error) {
 			return cfg, usageError(c, "--title is missing: a blog post needs its title")
 		}
 	}
-	if in.Title == "" && (in.Summary != "" || in.AsNote || in.Draft || c.String("tags") != "") {
-		return cfg, usageError(c, "--summary, --tags, --as-note and --draft are for blog posts: add --title")
+	if in.Title == "" && (in.Summary != "" || in.AsNote || in.Draft || c.String("tags") != "" || c.String("media") != "" || c.Int64("cover") != 0) {
+		return cfg, usageError(c, "--summary, --tags, --media, --cover, --as-note and --draft are for blog posts: add --title")
 	}
+	for _, v := range strings.FieldsFunc(c.String("media"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return cfg, usageError(c, "--media %q: give image ids separated by commas, e.g. --media 3,4 (kring media list shows them)", v)
+		}
+		in.MediaIDs = append(in.MediaIDs, id)
+	}
+	in.CoverID = c.Int64("cover")
 	if v := c.String("lang"); v != "" {
 		if in.Language, err = content.ParseLanguage(v); err != nil {
 			return cfg, usageError(c, "%s", err.Error())
 		}
 	}
-	if in.Visibility, err = content.ParseVisibility(c.String("visibility")); err != nil {
-		return cfg, usageError(c, "%s", err.Error())
+	// An edit changes what its flags name and keeps the rest.
+	if !edit || c.IsSet("visibility") {
+		if in.Visibility, err = content.ParseVisibility(c.String("visibility")); err != nil {
+			return cfg, usageError(c, "%s", err.Error())
+		}
 	}
 	cfg.post = in
+	cfg.set = func(name string) bool { return c.IsSet(name) }
 	return cfg, nil
 }
 
@@ -254,7 +270,26 @@ func runPostEdit(ctx context.Context, cfg postConfig, s streams) error {
 		return failure("kring posts list --as "+m.Username+" shows the slugs", "%s has no post %q", m.Username, cfg.Slug)
 	}
 	cfg.post.Body = cfg.Text
-	p, err := fed.SavePost(ctx, m, existing, cfg.post)
+	in := &cfg.post
+	if !cfg.set("summary") {
+		in.Summary = existing.Summary
+	}
+	if !cfg.set("tags") {
+		in.Tags = existing.Tags
+	}
+	if !cfg.set("lang") {
+		in.Language = existing.Language
+	}
+	if !cfg.set("visibility") {
+		in.Visibility = existing.Visibility
+	}
+	if !cfg.set("as-note") {
+		in.AsNote = existing.AsNote
+	}
+	if !cfg.set("media") && !cfg.set("cover") {
+		in.MediaIDs, in.CoverID = existing.MediaIDs, existing.CoverID
+	}
+	p, err := fed.SavePost(ctx, m, existing, *in)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,12 @@ func TestPostCommands(t *testing.T) {
 	wantErrorContains(t, kring(t, "post", "--as", "alice", "--text", "x", "--tags", "a", "--data", dir), 2, "add --title")
 	wantErrorContains(t, kring(t, "post", "--as", "alice", "--title", "T", "--text", "x", "--visibility", "secret", "--data", dir), 2, "unknown visibility")
 	wantErrorContains(t, kring(t, "post", "--as", "alice", "--title", "", "--text", "", "--data", dir), 2, "--text")
+	// An edit keeps what its flags do not name.
+	wantOK(t, kring(t, "post", "--as", "alice", "--title", "Voor volgers", "--text", "Intern.", "--visibility", "followers", "--data", dir))
+	wantOK(t, kring(t, "posts", "edit", "--as", "alice", "--slug", "voor-volgers", "--title", "Voor volgers", "--text", "Nog steeds intern.", "--data", dir))
+	if r := kring(t, "posts", "list", "--as", "alice", "--data", dir); !strings.Contains(r.stdout, "followers") {
+		t.Errorf("the edit made a followers-only post public:\n%s", r.stdout)
+	}
 	wantOK(t, kring(t, "posts", "delete", "--as", "alice", "--slug", "open-koffie", "--data", dir))
 	wantErrorContains(t, kring(t, "posts", "delete", "--as", "alice", "--slug", "open-koffie", "--data", dir), 1, "no post")
 	// The short note still works as before (the prober's trigger).
@@ -46,5 +52,34 @@ func TestPostCommands(t *testing.T) {
 	wantOK(t, r)
 	if !strings.Contains(r.stdout, "Published https://kring.test/notes/") {
 		t.Errorf("note says %q", r.stdout)
+	}
+}
+
+// TestBackupCopiesImages: the images under DATA/media go to FILE.media,
+// and leftovers of an upload in progress do not.
+func TestBackupCopiesImages(t *testing.T) {
+	t.Parallel()
+	dir := initNode(t)
+	media := filepath.Join(dir, "media")
+	if err := os.MkdirAll(media, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"0123456789abcdef0123456789abcdef.png": "png", ".upload-123.tmp": "half"} {
+		if err := os.WriteFile(filepath.Join(media, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "kring.db")
+	r := kring(t, "backup", "--data", dir, file)
+	wantOK(t, r)
+	if !strings.Contains(r.stdout, "(1 files)") {
+		t.Errorf("backup says %q", r.stdout)
+	}
+	got, err := os.ReadFile(filepath.Join(file+".media", "0123456789abcdef0123456789abcdef.png"))
+	if err != nil || string(got) != "png" {
+		t.Fatalf("image in the backup: %q, %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(file+".media", ".upload-123.tmp")); err == nil {
+		t.Error("a temporary upload file was copied")
 	}
 }
