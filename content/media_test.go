@@ -249,25 +249,26 @@ func animatedWebPWithMetadata(t *testing.T) []byte {
 }
 
 func TestProcessImageStripsMetadata(t *testing.T) {
-	gone := []string{"THUMB", "Exif", secretMake, "GPSLatitude", "xmpmeta", secretComment, "Photoshop", "tEXt", "zTXt", "iTXt", "eXIf", "tIME", "prVt", "XMP", "MPF", "JFXX", "MotionPhoto", "trailer"}
+	gone := []string{"THUMB", secretMake, "GPSLatitude", "xmpmeta", secretComment, "Photoshop", "tEXt", "zTXt", "iTXt", "tIME", "prVt", "XMP", "MPF", "JFXX", "MotionPhoto", "trailer"}
 	tests := []struct {
 		name            string
 		input           func(*testing.T) []byte
 		mediaType, ext  string
-		width, height   int
+		width, height   int // of the stored pixels
+		shownW, shownH  int // as displayed, turned by the orientation
 		orientation     int
 		kept            []string
 		decodesAllAsGIF int // frames a GIF must still have
 	}{
-		{name: "jpeg", input: jpegWithMetadata, mediaType: "image/jpeg", ext: "jpg", width: 40, height: 30, orientation: 6,
+		{name: "jpeg", input: jpegWithMetadata, mediaType: "image/jpeg", ext: "jpg", width: 40, height: 30, shownW: 30, shownH: 40, orientation: 6,
 			kept: []string{"JFIF", "ICC_PROFILE", "Adobe"}},
-		{name: "png", input: pngWithMetadata, mediaType: "image/png", ext: "png", width: 20, height: 10, orientation: 3,
+		{name: "png", input: pngWithMetadata, mediaType: "image/png", ext: "png", width: 20, height: 10, shownW: 20, shownH: 10, orientation: 3,
 			kept: []string{"IHDR", "gAMA", "pHYs", "acTL", "IDAT", "IEND"}},
-		{name: "gif", input: gifWithMetadata, mediaType: "image/gif", ext: "gif", width: 16, height: 12,
+		{name: "gif", input: gifWithMetadata, mediaType: "image/gif", ext: "gif", width: 16, height: 12, shownW: 16, shownH: 12,
 			kept: []string{"NETSCAPE2.0"}, decodesAllAsGIF: 3},
-		{name: "webp", input: webpWithMetadata, mediaType: "image/webp", ext: "webp", width: 1, height: 1, orientation: 8,
+		{name: "webp", input: webpWithMetadata, mediaType: "image/webp", ext: "webp", width: 1, height: 1, shownW: 1, shownH: 1, orientation: 8,
 			kept: []string{"VP8X", "ICCP", "VP8L"}},
-		{name: "animated webp", input: animatedWebPWithMetadata, mediaType: "image/webp", ext: "webp", width: 1, height: 1, orientation: 5,
+		{name: "animated webp", input: animatedWebPWithMetadata, mediaType: "image/webp", ext: "webp", width: 1, height: 1, shownW: 1, shownH: 1, orientation: 5,
 			kept: []string{"VP8X", "ANIM", "ANMF"}},
 	}
 	for _, tt := range tests {
@@ -277,9 +278,19 @@ func TestProcessImageStripsMetadata(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ProcessImage: %v", err)
 			}
-			if got.MediaType != tt.mediaType || got.Ext != tt.ext || got.Width != tt.width || got.Height != tt.height || got.Orientation != tt.orientation {
+			if got.MediaType != tt.mediaType || got.Ext != tt.ext || got.Width != tt.shownW || got.Height != tt.shownH || got.Orientation != tt.orientation {
 				t.Errorf("got %s .%s %d×%d orientation %d, want %s .%s %d×%d orientation %d", got.MediaType, got.Ext, got.Width, got.Height,
-					got.Orientation, tt.mediaType, tt.ext, tt.width, tt.height, tt.orientation)
+					got.Orientation, tt.mediaType, tt.ext, tt.shownW, tt.shownH, tt.orientation)
+			}
+			// Of the EXIF, the orientation alone survives.
+			blocks := exifBlocks(t, got.Data)
+			switch {
+			case tt.orientation == 0 && len(blocks) != 0:
+				t.Errorf("output has %d EXIF blocks, want none", len(blocks))
+			case tt.orientation != 0 && len(blocks) != 1:
+				t.Errorf("output has %d EXIF blocks, want one with the orientation", len(blocks))
+			case tt.orientation != 0:
+				wantOrientationOnly(t, blocks[0], tt.orientation)
 			}
 			for _, s := range gone {
 				if bytes.Contains(got.Data, []byte(s)) {
@@ -357,8 +368,12 @@ func TestProcessImageWebPContainer(t *testing.T) {
 	if string(d[12:16]) != "VP8X" {
 		t.Fatalf("first chunk %q, want VP8X", d[12:16])
 	}
-	if flags := d[20]; flags != 0x20 {
-		t.Errorf("VP8X flags %#02x, want only ICC (0x20): EXIF and XMP flags must be cleared", flags)
+	if flags := d[20]; flags != 0x20|0x08 {
+		t.Errorf("VP8X flags %#02x, want ICC and EXIF (0x28): XMP must be cleared, EXIF holds the orientation", flags)
+	}
+	chunks := webpChunks(t, d)
+	if last := chunks[len(chunks)-1]; last.fourcc != "EXIF" {
+		t.Errorf("last chunk %q, want EXIF: metadata comes after the image data", last.fourcc)
 	}
 }
 
@@ -618,5 +633,355 @@ func TestProcessImageDecodeBudget(t *testing.T) {
 	}
 	if _, err := content.ProcessImage(in, content.ImageLimits{DecodeBytes: 20*10*4 - 1}); err != nil {
 		t.Errorf("over the budget: err = %v, want accepted on its header", err)
+	}
+}
+
+// cameraEXIF is EXIF as a phone writes it: IFD0 with the camera's make,
+// the orientation and pointers to the Exif and GPS IFDs; an Exif IFD with
+// a maker note and the time; a GPS IFD with a position; and IFD1 with a
+// thumbnail.
+func cameraEXIF(order binary.AppendByteOrder, orientation uint16) []byte {
+	const (
+		typeASCII, typeShort, typeLong, typeRational, typeUndefined = 2, 3, 4, 5, 7
+	)
+	short := func(v uint16) []byte { return order.AppendUint16(nil, v) }
+	long := func(v int) []byte { return order.AppendUint32(nil, uint32(v)) }
+	rationals := func(vs ...uint32) []byte {
+		var out []byte
+		for _, v := range vs {
+			out = order.AppendUint32(order.AppendUint32(out, v), 1)
+		}
+		return out
+	}
+	ascii := func(s string) []byte { return append([]byte(s), 0) }
+
+	out := []byte("MM\x00*")
+	if order != binary.AppendByteOrder(binary.BigEndian) {
+		out = []byte("II*\x00")
+	}
+	out = order.AppendUint32(out, 0) // IFD0 comes last, when the others' offsets are known
+	gps := len(out)
+	out = appendIFD(order, out, 0,
+		tiffEntry{0x0001, typeASCII, 2, ascii("N")},
+		tiffEntry{0x0002, typeRational, 3, rationals(52, 22, 13)},
+		tiffEntry{0x001C, typeUndefined, uint32(len(secretGPS)), []byte(secretGPS)}, // GPSAreaInformation
+	)
+	exif := len(out)
+	out = appendIFD(order, out, 0,
+		tiffEntry{0x9003, typeASCII, 20, ascii("2026:03:14 12:00:00")},
+		tiffEntry{0x927C, typeUndefined, uint32(len(secretMakerNote)), []byte(secretMakerNote)},
+	)
+	ifd1 := len(out)
+	thumb := ifd1 + 2 + 2*12 + 4
+	out = appendIFD(order, out, 0,
+		tiffEntry{0x0201, typeLong, 1, long(thumb)},
+		tiffEntry{0x0202, typeLong, 1, long(len(secretThumbnail))},
+	)
+	out = append(out, secretThumbnail...)
+	ifd0 := len(out)
+	out = appendIFD(order, out, uint32(ifd1),
+		tiffEntry{0x010F, typeASCII, uint32(len(secretMake) + 1), ascii(secretMake)},
+		tiffEntry{0x0112, typeShort, 1, short(orientation)},
+		tiffEntry{0x8769, typeLong, 1, long(exif)},
+		tiffEntry{0x8825, typeLong, 1, long(gps)},
+	)
+	order.PutUint32(out[4:], uint32(ifd0))
+	return out
+}
+
+const (
+	secretMakerNote = "Apple iOS MakerNote: lens serial 8XK2"
+	secretThumbnail = "a thumbnail of the uncropped photo"
+)
+
+// tiffEntry is one IFD entry; value holds the bytes of its values, stored
+// in the entry when they fit in four bytes and after the IFD otherwise.
+type tiffEntry struct {
+	tag, typ uint16
+	count    uint32
+	value    []byte
+}
+
+// appendIFD appends an IFD at offset len(out) of the TIFF structure, then
+// the values that do not fit in their entries.
+func appendIFD(order binary.AppendByteOrder, out []byte, next uint32, entries ...tiffEntry) []byte {
+	at := len(out) + 2 + 12*len(entries) + 4
+	var values []byte
+	out = order.AppendUint16(out, uint16(len(entries)))
+	for _, e := range entries {
+		out = order.AppendUint32(order.AppendUint16(order.AppendUint16(out, e.tag), e.typ), e.count)
+		if len(e.value) <= 4 {
+			out = append(append(out, e.value...), make([]byte, 4-len(e.value))...)
+			continue
+		}
+		out = order.AppendUint32(out, uint32(at+len(values)))
+		values = append(values, e.value...)
+	}
+	return append(order.AppendUint32(out, next), values...)
+}
+
+// wantOrientationOnly parses an EXIF block back and requires what an
+// orientation needs and nothing more: a valid header, IFD0 right after it
+// with the one Orientation entry, no next IFD and no other bytes.
+func wantOrientationOnly(t *testing.T, tiff []byte, orientation int) {
+	t.Helper()
+	var order binary.ByteOrder
+	switch {
+	case len(tiff) < 8:
+		t.Fatalf("EXIF of %d bytes: no TIFF header", len(tiff))
+	case string(tiff[:4]) == "II*\x00":
+		order = binary.LittleEndian
+	case string(tiff[:4]) == "MM\x00*":
+		order = binary.BigEndian
+	default:
+		t.Fatalf("EXIF starts %q, not a TIFF header", tiff[:4])
+	}
+	const size = 8 + 2 + 12 + 4
+	if len(tiff) != size {
+		t.Fatalf("EXIF is %d bytes, want %d (one IFD of one entry): % x", len(tiff), size, tiff)
+	}
+	if ifd := order.Uint32(tiff[4:]); ifd != 8 {
+		t.Fatalf("IFD0 at %d, want 8", ifd)
+	}
+	if n := order.Uint16(tiff[8:]); n != 1 {
+		t.Fatalf("IFD0 has %d entries, want 1", n)
+	}
+	e := tiff[10:22]
+	tag, typ, count, value := order.Uint16(e), order.Uint16(e[2:]), order.Uint32(e[4:]), order.Uint16(e[8:])
+	if tag != 0x0112 || typ != 3 || count != 1 || int(value) != orientation || order.Uint16(e[10:]) != 0 {
+		t.Errorf("entry tag %#04x type %d count %d value %d, want Orientation (0x0112) SHORT 1 value %d", tag, typ, count, value, orientation)
+	}
+	if next := order.Uint32(tiff[22:]); next != 0 {
+		t.Errorf("next IFD at %d, want none (0)", next)
+	}
+}
+
+// exifBlocks returns the TIFF structures of every EXIF block in a JPEG
+// (APP1 "Exif"), PNG (eXIf) or WebP (EXIF) file, checking that each sits
+// where readers look for it.
+func exifBlocks(t *testing.T, data []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8}):
+		for i, seg := range jpegSegments(t, data) {
+			if tiff, ok := bytes.CutPrefix(seg.payload, []byte("Exif\x00\x00")); ok && seg.marker == 0xE1 {
+				if i > 1 || i == 1 && jpegSegments(t, data)[0].marker != 0xE0 {
+					t.Errorf("EXIF is segment %d, want it right after SOI or JFIF", i)
+				}
+				out = append(out, tiff)
+			}
+		}
+	case bytes.HasPrefix(data, []byte("\x89PNG")):
+		seenIDAT := false
+		for i := 8; i+12 <= len(data); {
+			n := int(binary.BigEndian.Uint32(data[i:]))
+			typ, body := string(data[i+4:i+8]), data[i+8:i+8+n]
+			if crc := binary.BigEndian.Uint32(data[i+8+n:]); crc != crc32.ChecksumIEEE(data[i+4:i+8+n]) {
+				t.Errorf("PNG chunk %s has a bad CRC", typ)
+			}
+			switch typ {
+			case "IDAT":
+				seenIDAT = true
+			case "eXIf":
+				if seenIDAT {
+					t.Error("eXIf comes after IDAT, where browsers ignore it")
+				}
+				out = append(out, body)
+			}
+			i += 12 + n
+		}
+	case bytes.HasPrefix(data, []byte("RIFF")):
+		chunks := webpChunks(t, data)
+		for _, c := range chunks {
+			if c.fourcc == "EXIF" {
+				if chunks[0].fourcc != "VP8X" || chunks[0].body[0]&0x08 == 0 {
+					t.Error("EXIF chunk without a VP8X announcing it")
+				}
+				out = append(out, c.body)
+			}
+		}
+	}
+	return out
+}
+
+type jpegSeg struct {
+	marker  byte
+	payload []byte
+}
+
+// jpegSegments lists the marker segments of a JPEG up to its first scan.
+func jpegSegments(t *testing.T, data []byte) []jpegSeg {
+	t.Helper()
+	var out []jpegSeg
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xFF {
+			t.Fatalf("no JPEG marker at byte %d", i)
+		}
+		marker, n := data[i+1], int(binary.BigEndian.Uint16(data[i+2:]))
+		out = append(out, jpegSeg{marker, data[i+4 : i+2+n]})
+		if marker == 0xDA {
+			break
+		}
+		i += 2 + n
+	}
+	return out
+}
+
+type riffPart struct {
+	fourcc string
+	body   []byte
+}
+
+// webpChunks lists a WebP file's chunks, checking their sizes.
+func webpChunks(t *testing.T, data []byte) []riffPart {
+	t.Helper()
+	var out []riffPart
+	for i := 12; i < len(data); {
+		if i+8 > len(data) {
+			t.Fatalf("WebP chunk at byte %d cut short", i)
+		}
+		n := int(binary.LittleEndian.Uint32(data[i+4:]))
+		if i+8+n > len(data) {
+			t.Fatalf("WebP chunk %q runs past the end", data[i:i+4])
+		}
+		out = append(out, riffPart{string(data[i : i+4]), data[i+8 : i+8+n]})
+		i += 8 + n + n&1
+	}
+	return out
+}
+
+// TestProcessImageKeepsOrientation: a photo taken upright keeps showing
+// upright. Its orientation is written back in an EXIF block that holds
+// nothing else, and the size published is the size shown.
+func TestProcessImageKeepsOrientation(t *testing.T) {
+	jpegWith := func(exif []byte) func(*testing.T) []byte {
+		return func(t *testing.T) []byte {
+			plain := encodeJPEG(t, gradient(40, 30))
+			return splice(plain, 2, jpegSegment(0xE1, "Exif\x00\x00"+string(exif)))
+		}
+	}
+	pngWith := func(exif []byte, afterIDAT bool) func(*testing.T) []byte {
+		return func(t *testing.T) []byte {
+			plain := encodePNG(t, gradient(20, 10))
+			at := 8 + 12 + 13 // after IHDR
+			if afterIDAT {
+				at = len(plain) - 12 // before IEND
+			}
+			return splice(plain, at, pngChunk("eXIf", exif))
+		}
+	}
+	tests := []struct {
+		name           string
+		input          func(*testing.T) []byte
+		orientation    int
+		shownW, shownH int
+	}{
+		{"jpeg 6 with GPS, maker note and thumbnail", jpegWith(cameraEXIF(binary.LittleEndian, 6)), 6, 30, 40},
+		{"jpeg 8, big endian", jpegWith(cameraEXIF(binary.BigEndian, 8)), 8, 30, 40},
+		{"jpeg 3 (upside down, same size)", jpegWith(cameraEXIF(binary.LittleEndian, 3)), 3, 40, 30},
+		{"jpeg 1 (upright) keeps no EXIF", jpegWith(cameraEXIF(binary.LittleEndian, 1)), 1, 40, 30},
+		{"jpeg without orientation", jpegWith(cameraEXIF(binary.LittleEndian, 0)), 0, 40, 30},
+		{"png 8", pngWith(cameraEXIF(binary.BigEndian, 8), false), 8, 10, 20},
+		{"png 5, eXIf after IDAT", pngWith(cameraEXIF(binary.LittleEndian, 5), true), 5, 10, 20},
+		{"png 1 keeps no eXIf", pngWith(cameraEXIF(binary.BigEndian, 1), false), 1, 20, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.input(t)
+			got, err := content.ProcessImage(in, content.ImageLimits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Orientation != tt.orientation || got.Width != tt.shownW || got.Height != tt.shownH {
+				t.Errorf("got %d×%d orientation %d, want %d×%d orientation %d", got.Width, got.Height, got.Orientation, tt.shownW, tt.shownH, tt.orientation)
+			}
+			for _, secret := range []string{secretMake, secretGPS, secretMakerNote, secretThumbnail, "2026:03:14"} {
+				if bytes.Contains(got.Data, []byte(secret)) {
+					t.Errorf("output still contains %q", secret)
+				}
+			}
+			blocks := exifBlocks(t, got.Data)
+			if tt.orientation <= 1 {
+				if len(blocks) != 0 {
+					t.Errorf("output has %d EXIF blocks, want none", len(blocks))
+				}
+			} else if len(blocks) != 1 {
+				t.Fatalf("output has %d EXIF blocks, want one", len(blocks))
+			} else {
+				wantOrientationOnly(t, blocks[0], tt.orientation)
+			}
+			// The pixels stay as stored: the reader turns them.
+			img, _, err := image.Decode(bytes.NewReader(got.Data))
+			if err != nil {
+				t.Fatalf("output does not decode: %v", err)
+			}
+			before, _, _ := image.DecodeConfig(bytes.NewReader(in))
+			if b := img.Bounds(); b.Dx() != before.Width || b.Dy() != before.Height {
+				t.Errorf("output decodes to %v, want the stored %d×%d", b, before.Width, before.Height)
+			}
+		})
+	}
+}
+
+// TestProcessImageWebPOrientation: a WebP keeps its orientation in an
+// EXIF chunk that VP8X announces; a simple file (no VP8X) gets one, with
+// the canvas read from its bitstream.
+func TestProcessImageWebPOrientation(t *testing.T) {
+	exif := riffChunk("EXIF", cameraEXIF(binary.LittleEndian, 6))
+	tests := []struct {
+		name      string
+		in        []byte
+		wantFlags byte
+	}{
+		{"extended", webpFile(vp8x(0x08, 1, 1), vp8lChunk(), exif), 0x08},
+		{"extended, EXIF not announced", webpFile(vp8x(0, 1, 1), vp8lChunk(), exif), 0x08},
+		{"simple lossless", append(bytes.Clone(webpLossless), exif...), 0x08},
+		{"simple lossy", append(bytes.Clone(webpLossy), exif...), 0x08},
+		{"extended 1 keeps no EXIF", webpFile(vp8x(0x08, 1, 1), vp8lChunk(), riffChunk("EXIF", cameraEXIF(binary.LittleEndian, 1))), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The simple files' RIFF size must cover the appended chunk.
+			binary.LittleEndian.PutUint32(tt.in[4:], uint32(len(tt.in)-8))
+			got, err := content.ProcessImage(tt.in, content.ImageLimits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := got.Data
+			if size := binary.LittleEndian.Uint32(d[4:]); int(size) != len(d)-8 {
+				t.Errorf("RIFF size %d, file has %d bytes after the header", size, len(d)-8)
+			}
+			chunks := webpChunks(t, d)
+			if tt.wantFlags == 0 {
+				if blocks := exifBlocks(t, d); len(blocks) != 0 {
+					t.Errorf("output has %d EXIF chunks, want none", len(blocks))
+				}
+				return
+			}
+			if chunks[0].fourcc != "VP8X" || len(chunks[0].body) != 10 {
+				t.Fatalf("first chunk %q of %d bytes, want VP8X of 10", chunks[0].fourcc, len(chunks[0].body))
+			}
+			if flags := chunks[0].body[0]; flags != tt.wantFlags {
+				t.Errorf("VP8X flags %#02x, want %#02x", flags, tt.wantFlags)
+			}
+			if w, h := int(chunks[0].body[4])+1, int(chunks[0].body[7])+1; w != 1 || h != 1 {
+				t.Errorf("VP8X canvas %d×%d, want 1×1", w, h)
+			}
+			if last := chunks[len(chunks)-1]; last.fourcc != "EXIF" {
+				t.Errorf("last chunk %q, want EXIF", last.fourcc)
+			}
+			blocks := exifBlocks(t, d)
+			if len(blocks) != 1 {
+				t.Fatalf("output has %d EXIF chunks, want one", len(blocks))
+			}
+			wantOrientationOnly(t, blocks[0], 6)
+			if got.Orientation != 6 {
+				t.Errorf("orientation %d, want 6", got.Orientation)
+			}
+			if _, _, err := image.Decode(bytes.NewReader(d)); err != nil {
+				t.Errorf("output does not decode: %v", err)
+			}
+		})
 	}
 }

@@ -371,3 +371,54 @@ func TestOnlySafeHTMLMarksHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyLikeBoostFromTheWeb: another member reacts through the buttons
+// of the post page; the counts and the thread show it.
+func TestReplyLikeBoostFromTheWeb(t *testing.T) {
+	n, _ := newFederatedNode(t)
+	n.member("alice", "")
+	n.member("bob", "Bob")
+	alice := n.browser()
+	alice.login("alice", testPassword)
+	path := publish(t, alice, url.Values{"title": {"Vraag"}, "body": {"Wie komt er?"}})
+	bob := n.browser()
+	bob.login("bob", testPassword)
+	for _, action := range []string{"like", "boost", "like"} { // a second like changes nothing
+		if res := bob.post(path+"/"+action, url.Values{"csrf": {bob.csrf(path)}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", action, res.StatusCode, res.body)
+		}
+	}
+	if res := bob.post(path+"/reply", url.Values{"csrf": {bob.csrf(path)}, "text": {"Ik! <script>x</script>"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply: %d", res.StatusCode)
+	}
+	page := alice.get(path)
+	for _, want := range []string{"1 keer leuk gevonden", "1 keer gedeeld", "1 reacties", "Ik!"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("post page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.body, "<script>x") {
+		t.Error("the reply's script reached the page")
+	}
+	// A reply to the comment nests under it; a reply naming something
+	// outside the thread is refused.
+	p, _ := n.db.PostBySlug(context.Background(), "alice", strings.TrimPrefix(path, "/@alice/"))
+	comments, _ := n.db.Comments(context.Background(), p.IRI, 0)
+	if len(comments) != 1 {
+		t.Fatalf("%d comments", len(comments))
+	}
+	if res := alice.post(path+"/reply", url.Values{"csrf": {alice.csrf(path)}, "text": {"Fijn"}, "in_reply_to": {comments[0].IRI}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("nested reply: %d", res.StatusCode)
+	}
+	if res := alice.post(path+"/reply", url.Values{"csrf": {alice.csrf(path)}, "text": {"x"}, "in_reply_to": {"https://elsewhere.test/x"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("reply outside the thread: %d, want 404", res.StatusCode)
+	}
+	comments, _ = n.db.Comments(context.Background(), p.IRI, 0)
+	if len(comments) != 2 || comments[1].Depth != 2 || comments[1].InReplyTo != comments[0].IRI {
+		t.Fatalf("thread after the nested reply: %+v", comments)
+	}
+	// Notifications: alice was told of the like, the boost and the reply.
+	if unread, _ := n.db.UnreadNotifications(context.Background(), p.AuthorID); unread != 3 {
+		t.Errorf("alice has %d unread notifications, want 3 (like, boost, reply)", unread)
+	}
+}

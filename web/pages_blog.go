@@ -323,6 +323,8 @@ func (s *Server) interact(w http.ResponseWriter, r *http.Request) error {
 		parent := r.PostForm.Get("in_reply_to")
 		if parent == "" {
 			parent = p.IRI
+		} else if c, err := s.db.ObjectByIRI(ctx, parent); err != nil || (parent != p.IRI && c.Root != p.IRI) {
+			return &problem{status: http.StatusNotFound, key: "error.not_found", detail: "no such comment under this post"}
 		}
 		if _, err := fed.Reply(ctx, m, parent, r.PostForm.Get("text")); err != nil {
 			return err
