@@ -1,6 +1,10 @@
-// Package content is Kring's domain: members, the node's settings, the rules
-// that make them valid, password hashing, key pairs and the error kinds that
-// every other layer maps to HTTP statuses or CLI messages.
+// Package content is Kring's domain: members, the node's settings, posts,
+// media, forums and the rules that make them valid; password hashing, key
+// pairs and the error kinds that every other layer maps to HTTP statuses or
+// CLI messages; and the text pipeline every piece of HTML passes through:
+// Markdown (goldmark, with Mastodon-shaped hashtags and mentions), the one
+// sanitiser (bluemonday) that all stored HTML comes out of, and image
+// checking with metadata stripped.
 //
 // It does no I/O and must not import storage, federation, web, net/http,
 // database/sql or go-ap.

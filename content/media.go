@@ -114,7 +114,8 @@ func sniffImage(data []byte) (imageFormat, bool) {
 // re-encoding it, so quality and animation stay. It accepts JPEG, PNG,
 // WebP and GIF, recognised by content; sizes are checked from the header
 // before anything is decoded, so a small file claiming a huge image
-// (a decompression bomb) costs nothing.
+// (a decompression bomb) costs nothing. Of the EXIF, only an orientation
+// other than 1 is kept (see ProcessedImage).
 func ProcessImage(data []byte, lim ImageLimits) (*ProcessedImage, error) {
 	lim = lim.withDefaults()
 	if len(data) == 0 {
@@ -142,8 +143,11 @@ func ProcessImage(data []byte, lim ImageLimits) (*ProcessedImage, error) {
 		return nil, err
 	}
 	w, h := cfg.Width, cfg.Height
-	if s.oriented && s.orientation >= 5 {
-		w, h = h, w // turned a quarter: 5–8 transpose the picture
+	// Turned a quarter (5–8 transpose the picture) where browsers honour
+	// EXIF orientation: JPEG and PNG. No browser turns WebP by it, so its
+	// published size stays what they show.
+	if s.oriented && s.orientation >= 5 && f.name != formatWebP.name {
+		w, h = h, w
 	}
 	return &ProcessedImage{Data: s.data, MediaType: f.mediaType, Ext: f.ext,
 		Width: w, Height: h, Orientation: s.orientation}, nil

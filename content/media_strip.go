@@ -297,6 +297,10 @@ func stripWebP(data []byte, _ ImageLimits) (stripped, error) {
 // no place for EXIF: it gets a VP8X with the canvas size read from its
 // bitstream. The orientation is dropped only when that cannot be read, in
 // which case the image is damaged and fails verification anyway.
+//
+// Unlike JPEG and PNG, browsers do not yet turn a WebP by its EXIF
+// (Chromium 156 shows it as stored); the chunk keeps the information for
+// readers that do.
 func webpOrientation(s stripped, vp8x int) stripped {
 	if vp8x < 0 {
 		header, ok := webpSimpleVP8X(s.data)

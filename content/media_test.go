@@ -685,7 +685,7 @@ func cameraEXIF(order binary.AppendByteOrder, orientation uint16) []byte {
 		tiffEntry{0x8769, typeLong, 1, long(exif)},
 		tiffEntry{0x8825, typeLong, 1, long(gps)},
 	)
-	order.PutUint32(out[4:], uint32(ifd0))
+	copy(out[4:], order.AppendUint32(nil, uint32(ifd0)))
 	return out
 }
 
@@ -936,7 +936,7 @@ func TestProcessImageWebPOrientation(t *testing.T) {
 	}{
 		{"extended", webpFile(vp8x(0x08, 1, 1), vp8lChunk(), exif), 0x08},
 		{"extended, EXIF not announced", webpFile(vp8x(0, 1, 1), vp8lChunk(), exif), 0x08},
-		{"simple lossless", append(bytes.Clone(webpLossless), exif...), 0x08},
+		{"simple lossless, alpha in its header", append(bytes.Clone(webpLossless), exif...), 0x08 | 0x10},
 		{"simple lossy", append(bytes.Clone(webpLossy), exif...), 0x08},
 		{"extended 1 keeps no EXIF", webpFile(vp8x(0x08, 1, 1), vp8lChunk(), riffChunk("EXIF", cameraEXIF(binary.LittleEndian, 1))), 0},
 	}

@@ -88,36 +88,19 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, bus
 		if len(jobs) == 0 {
 			return nil
 		}
-		// One statement for the batch: each statement run through
-		// database/sql and the driver costs more than its row update.
-		ids := make([]int64, len(jobs))
-		for i, j := range jobs {
-			ids[i] = j.ID
-		}
-		n, err := updateIDs(ctx, tx, "UPDATE deliveries SET claimed = 1 WHERE id IN (SELECT value FROM json_each(?))", ids)
+		st, err := tx.PrepareContext(ctx, "UPDATE deliveries SET claimed = 1 WHERE id = ?")
 		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
-		if n != int64(len(ids)) {
-			return fmt.Errorf("claim deliveries: claimed %d of the %d rows read", n, len(ids))
+		defer st.Close()
+		for _, j := range jobs {
+			if _, err := st.ExecContext(ctx, j.ID); err != nil {
+				return fmt.Errorf("claim delivery %d: %w", j.ID, err)
+			}
 		}
 		return nil
 	})
 	return jobs, err
-}
-
-// updateIDs runs query, whose last parameter is a JSON array of ids, for
-// ids, and returns how many rows it changed.
-func updateIDs(ctx context.Context, tx *sql.Tx, query string, ids []int64, args ...any) (int64, error) {
-	idJSON, err := json.Marshal(ids)
-	if err != nil {
-		return 0, err
-	}
-	res, err := tx.ExecContext(ctx, query, append(args, string(idJSON))...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
 }
 
 // DeliveryOutcome is what one attempt came to.
@@ -158,36 +141,14 @@ func (db *DB) FinishDeliveries(ctx context.Context, fs []DeliveryFinish) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	// Successes, the bulk, all record the same values: one statement
-	// for all of them; the rest one by one.
-	var done []int64
-	var rest []DeliveryFinish
-	for _, f := range fs {
-		if f.Outcome == (DeliveryOutcome{State: content.DeliveryDone}) {
-			done = append(done, f.ID)
-		} else {
-			rest = append(rest, f)
-		}
-	}
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		now := millis(db.now())
-		if len(done) > 0 {
-			_, err := updateIDs(ctx, tx, `UPDATE deliveries SET state = ?, claimed = 0, attempts = attempts + 1,
-				next_attempt_at = ?, last_status = 0, last_error = '', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
-				done, string(content.DeliveryDone), millis(time.Time{}), now)
-			if err != nil {
-				return fmt.Errorf("finish deliveries: %w", err)
-			}
-		}
-		if len(rest) == 0 {
-			return nil
-		}
 		st, err := tx.PrepareContext(ctx, finishDeliverySQL)
 		if err != nil {
 			return fmt.Errorf("prepare finish delivery: %w", err)
 		}
 		defer st.Close()
-		for _, f := range rest {
+		now := millis(db.now())
+		for _, f := range fs {
 			o := f.Outcome
 			if _, err := st.ExecContext(ctx, string(o.State), attemptInc(o), millis(o.Next), o.Status, o.Error, now, f.ID); err != nil {
 				return fmt.Errorf("finish delivery %d: %w", f.ID, err)

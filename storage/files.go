@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,6 +31,21 @@ var fileNameRE = regexp.MustCompile(`^[a-z0-9]+\.(jpg|png|webp|gif)$`)
 
 // ValidFileName reports whether name may be a stored file's name.
 func ValidFileName(name string) bool { return len(name) <= 100 && fileNameRE.MatchString(name) }
+
+// NewMediaName names a new file with the extension ext (jpg, png, webp or
+// gif): 128 random bits in hex, so that no image's address can be guessed
+// from another's.
+func NewMediaName(ext string) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random media name: %w", err)
+	}
+	name := hex.EncodeToString(b) + "." + ext
+	if err := checkFileName(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
 
 func checkFileName(name string) error {
 	if !ValidFileName(name) {

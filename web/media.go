@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,8 +119,8 @@ func (s *Server) receiveUpload(r *http.Request) (*content.Media, error) {
 	if err != nil {
 		return nil, uploadProblem(err)
 	}
-	// img.Orientation is not kept: content.Media has no field for it yet,
-	// so a photo whose camera recorded it turned shows as stored.
+	// A turned photo keeps its orientation in the file's minimal EXIF;
+	// img.Width and img.Height are the size it shows at.
 	return s.storeUpload(ctx, member.ID, img, alt)
 }
 
@@ -160,7 +158,7 @@ func readUpload(r *http.Request) ([]byte, string, error) {
 // storeUpload writes the file under a random name, then its row; a file
 // whose row could not be written is removed again.
 func (s *Server) storeUpload(ctx context.Context, owner int64, img *content.ProcessedImage, alt string) (*content.Media, error) {
-	name, err := newMediaName(img.Ext)
+	name, err := storage.NewMediaName(img.Ext)
 	if err != nil {
 		return nil, err
 	}
@@ -174,16 +172,6 @@ func (s *Server) storeUpload(ctx context.Context, owner int64, img *content.Proc
 		return nil, errors.Join(fmt.Errorf("record upload %s: %w", name, err), files.Remove(name))
 	}
 	return m, nil
-}
-
-// newMediaName is 128 random bits in hex: URLs cannot be guessed from one
-// another.
-func newMediaName(ext string) (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random media name: %w", err)
-	}
-	return hex.EncodeToString(b) + "." + ext, nil
 }
 
 // uploadNext is where a browser goes after an upload: the form's next

@@ -64,6 +64,7 @@ func newApp(s streams) *cli.App {
 			userCommand(s),
 			postCommand(s),
 			postsCommand(s),
+			mediaCommand(s),
 			followCommand(s),
 			unfollowCommand(s),
 			followerCommand(s),
