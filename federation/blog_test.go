@@ -168,3 +168,40 @@ func TestBlogAcrossTwoNodes(t *testing.T) {
 		t.Errorf("GET deleted post: %d %s", res.StatusCode, tomb)
 	}
 }
+
+// TestOrganisationBoostBringsPosts: following only the organisation brings
+// every public post: its boost makes the follower's node fetch the post
+// from its origin (nobody there follows the author).
+func TestOrganisationBoostBringsPosts(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	b := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
+	carol := storagetest.Member(t, b.DB, "carol", content.RoleMember, "correct horse battery")
+	if err := a.EnsureOrganisation(ctx, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Follow(ctx, carol, federation.DefaultOrgHandle+"@"+a.Host); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the follow of the organisation to be accepted", 10*time.Second, func() bool {
+		f, err := b.DB.FollowBetween(ctx, b.Actor("carol"), a.IRIs().Organisation())
+		return err == nil && f.State == content.FollowAccepted
+	})
+	public, err := a.SavePost(ctx, alice, nil, federation.PostInput{Title: "Openbaar", Body: "Voor iedereen.", Language: content.LanguageDutch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	followersOnly, err := a.SavePost(ctx, alice, nil, federation.PostInput{Title: "Intern", Body: "Alleen volgers.",
+		Language: content.LanguageDutch, Visibility: content.VisibilityFollowers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b to fetch the boosted post", 10*time.Second, func() bool {
+		o, err := b.DB.ObjectByIRI(ctx, public.IRI)
+		return err == nil && o.Name == "Openbaar" && o.AnnounceCount == 1 && o.AuthorHandle == "alice@"+a.Host
+	})
+	if _, err := b.DB.ObjectByIRI(ctx, followersOnly.IRI); err == nil {
+		t.Error("a followers-only post reached a node that does not follow its author")
+	}
+}

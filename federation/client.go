@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -55,11 +54,6 @@ type ClientConfig struct {
 type Client struct {
 	cfg ClientConfig
 	hc  *http.Client
-	// signing admits one RSA signature per core at a time: signing is
-	// pure CPU, so more at once only makes every request wait longer
-	// for its own signature (32 delivery workers signing together each
-	// take 16 signatures' time on 2 cores before their first byte).
-	signing chan struct{}
 }
 
 // HTTPError is a non-2xx answer from a peer. Callers look at Status (404
@@ -91,7 +85,7 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "Kring"
 	}
-	c := &Client{cfg: cfg, signing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	c := &Client{cfg: cfg}
 	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second, Control: c.control}
 	tr := &http.Transport{
 		Proxy: nil, // never a proxy from the environment: it would bypass the address policy
@@ -267,14 +261,7 @@ func (c *Client) PostActivity(ctx context.Context, inbox string, body []byte, si
 	}
 	req.Header.Set("Content-Type", "application/activity+json")
 	req.Header.Set("Accept", activityAccept)
-	select {
-	case c.signing <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("deliver to %s: %w", inbox, ctx.Err())
-	}
-	err = signer.SignPost(req, body)
-	<-c.signing
-	if err != nil {
+	if err := signer.SignPost(req, body); err != nil {
 		return fmt.Errorf("deliver to %s: %w", inbox, err)
 	}
 	_, _, err = c.do(req)

@@ -19,12 +19,13 @@ const (
 	deliveryPerHost = 4
 	deliveryGiveUp  = 72 * time.Hour // about three days, as Mastodon retries
 	// deliveryWatch is how soon rows queued by another process (kring
-	// post) are picked up: an idle worker loop asks SQLite every
-	// deliveryWatch whether anything was committed (PRAGMA data_version,
-	// no table read) and only then looks for due rows. deliveryPoll is how
-	// often it looks regardless (retries coming due; no watch available).
-	// An idle look is one indexed read, not a transaction.
-	deliveryWatch = 5 * time.Millisecond
+	// post) are picked up: an idle worker loop checks every deliveryWatch
+	// whether the WAL changed (one stat; storage.ChangeWatch) and only
+	// then looks for due rows. deliveryPoll is how often it looks
+	// regardless (retries coming due, a change the watch missed). An idle
+	// look is one indexed read, not a transaction. Idle cost of the watch:
+	// about 5 ms of CPU a second.
+	deliveryWatch = 10 * time.Millisecond
 	deliveryPoll  = 100 * time.Millisecond
 	// A claim is a write transaction: rather than one per finished POST,
 	// wait up to claimGather for claimBatch workers to come free.
@@ -84,31 +85,22 @@ func (d *deliverer) run(ctx context.Context) {
 	defer idle.Stop()
 	lastLook := time.Now()
 	done := make(chan struct{}, deliveryWorkers)
-	// A fixed set of workers rather than a goroutine per POST: a fresh
-	// goroutine grows its stack anew for every RSA signature.
-	work := make(chan storage.Job)
-	defer close(work) // before wg.Wait: the workers finish what they hold
-	for range deliveryWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				d.attempt(ctx, j)
-				d.release(j.Host)
-				select {
-				case done <- struct{}{}:
-				default:
-				}
-			}
-		}()
-	}
 	for {
 		jobs, err := d.claim(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.n.log.Error("claim deliveries", "err", err)
 		}
 		for _, j := range jobs {
-			work <- j // claims never exceed the free workers
+			wg.Add(1)
+			go func(j storage.Job) {
+				defer wg.Done()
+				d.attempt(ctx, j)
+				d.release(j.Host)
+				select {
+				case done <- struct{}{}:
+				default:
+				}
+			}(j)
 		}
 		if len(jobs) > 0 {
 			continue

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 
 	"kring/content"
 )
@@ -12,6 +13,13 @@ func (n *Node) onReaction(ctx context.Context, it *content.InboxItem, act *activ
 	target := idOf(act.Object)
 	if target == "" {
 		return "ignored: " + string(kind) + " without an object", nil
+	}
+	if kind == content.ReactionAnnounce {
+		if why, err := n.fetchAnnounced(ctx, it.Actor, target); err != nil {
+			return "", err
+		} else if why != "" {
+			return "ignored: " + why, nil
+		}
 	}
 	added, err := n.db.AddReaction(ctx, &content.Reaction{ActivityIRI: act.ID, Kind: kind, Actor: it.Actor, ObjectIRI: target})
 	if err != nil {
@@ -71,4 +79,60 @@ func (n *Node) notify(ctx context.Context, memberIRI string, kind content.Notifi
 	if _, err := n.db.AddNotification(ctx, nt); err != nil {
 		n.log.Error("add notification", "member", m.Username, "kind", kind, "err", err)
 	}
+}
+
+// fetchAnnounced makes sure a boosted object is held here when someone a
+// member follows boosted it: that is how following an account that boosts
+// (an organisation, a relay-like account) brings what it boosts, and it
+// does not depend on the boost arriving after the Create it points to.
+// The object is fetched from its own server with a signed GET, so the
+// booster cannot make up its content. It reports why a boost is ignored,
+// or "" to go on.
+func (n *Node) fetchAnnounced(ctx context.Context, booster, target string) (string, error) {
+	if _, err := n.db.ObjectByIRI(ctx, target); err == nil || n.iris.IsLocal(target) {
+		return "", nil
+	}
+	followed, err := n.db.IsFollowed(ctx, booster)
+	if err != nil {
+		return "", err
+	}
+	if !followed {
+		return "boost of " + target + ", which is not held here, by an actor no member follows", nil
+	}
+	signer, err := n.instanceSigner(ctx)
+	if err != nil {
+		return "", err
+	}
+	raw, err := n.client.GetActivity(ctx, target, signer)
+	if err != nil {
+		// Gone or unreachable: nothing to show, and retrying the boost
+		// would not change that.
+		return "boosted object " + target + " could not be fetched: " + err.Error(), nil
+	}
+	var o object
+	if err := json.Unmarshal(raw, &o); err != nil || o.ID != target {
+		return "boosted object " + target + " is not a document with that id", nil
+	}
+	if !contentTypes[typeOf(o.Type)] {
+		return "boost of unsupported type " + typeOf(o.Type), nil
+	}
+	obj := toObject(raw, &o)
+	if obj.AttributedTo == "" || hostOf(obj.AttributedTo) != hostOf(obj.IRI) {
+		return "boosted object " + target + " is not attributed to an actor of its own server", nil
+	}
+	if !obj.Public {
+		return "boosted object " + target + " is not public", nil
+	}
+	if _, err := n.remoteActor(ctx, obj.AttributedTo, false); err != nil {
+		return "author of boosted object " + target + " could not be fetched: " + err.Error(), nil
+	}
+	n.fillAuthor(ctx, obj)
+	inserted, err := n.db.PutObject(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	if inserted {
+		n.notifyReceived(ctx, obj)
+	}
+	return "", nil
 }
