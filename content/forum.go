@@ -48,3 +48,75 @@ func NewForum(name, title, description string, lang Language) (*Forum, error) {
 	}
 	return &Forum{Name: name, Title: title, Description: strings.TrimSpace(description), Language: lang}, nil
 }
+
+// Thread is a forum thread as forum pages list it: the Page that started
+// it (an object, local or received) with what its replies changed.
+type Thread struct {
+	ID           int64
+	IRI          string
+	ForumID      int64
+	Forum        string // the forum's name, filled in by reads
+	Title        string
+	Author       string // actor IRI
+	AuthorName   string
+	AuthorHandle string
+	Created      time.Time
+	LastActivity time.Time
+	ReplyCount   int
+	Locked       bool
+	Pinned       bool
+	AnswerIRI    string // the reply marked as the answer, if any
+	Deleted      bool
+}
+
+// Answered reports whether a reply is marked as the answer.
+func (t *Thread) Answered() bool { return t.AnswerIRI != "" }
+
+// MaxThreadTitleLen bounds a thread's title.
+const MaxThreadTitleLen = 200
+
+// ThreadTitle takes a thread's title from what a remote author sent: its
+// name, else the first line of its text (Mastodon posts have no name),
+// cut to MaxThreadTitleLen runes.
+func ThreadTitle(name, text string) string {
+	title := strings.TrimSpace(name)
+	if title == "" {
+		title, _, _ = strings.Cut(strings.TrimSpace(text), "\n")
+	}
+	title = strings.Join(strings.Fields(title), " ")
+	if r := []rune(title); len(r) > MaxThreadTitleLen {
+		title = string(r[:MaxThreadTitleLen-1]) + "…"
+	}
+	if title == "" {
+		title = "…"
+	}
+	return title
+}
+
+// ModAction is a moderation action, as the moderation log names it.
+type ModAction string
+
+// The moderation actions.
+const (
+	ModLock         ModAction = "lock"
+	ModUnlock       ModAction = "unlock"
+	ModPin          ModAction = "pin"
+	ModUnpin        ModAction = "unpin"
+	ModMove         ModAction = "move"
+	ModDelete       ModAction = "delete"
+	ModBan          ModAction = "ban"
+	ModUnban        ModAction = "unban"
+	ModMarkAnswer   ModAction = "mark_answer"
+	ModUnmarkAnswer ModAction = "unmark_answer"
+)
+
+// ModEntry is one line of the moderation log.
+type ModEntry struct {
+	ID        int64
+	ForumID   int64
+	Moderator string // actor IRI
+	Action    ModAction
+	Target    string // the thread, reply or actor acted on
+	Reason    string
+	CreatedAt time.Time
+}

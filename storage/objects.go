@@ -113,6 +113,10 @@ func placeInThread(ctx context.Context, tx *sql.Tx, o *content.Object) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE objects SET root = ?, path = ? WHERE id = ?", o.Root, o.Path, o.ID); err != nil {
 		return fmt.Errorf("place %s in its thread: %w", o.IRI, err)
 	}
+	// A forum thread moves up its forum with every reply.
+	if _, err := tx.ExecContext(ctx, "UPDATE threads SET last_activity = MAX(last_activity, ?) WHERE iri = ?", millis(o.Published), o.Root); err != nil {
+		return fmt.Errorf("bump thread %s: %w", o.Root, err)
+	}
 	return countReply(ctx, tx, o, 1)
 }
 
@@ -126,6 +130,9 @@ func countReply(ctx context.Context, tx *sql.Tx, o *content.Object, delta int) e
 		if _, err := tx.ExecContext(ctx, "UPDATE objects SET reply_count = MAX(reply_count + ?, 0) WHERE iri = ?", delta, iri); err != nil {
 			return fmt.Errorf("count replies of %s: %w", iri, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE threads SET reply_count = MAX(reply_count + ?, 0) WHERE iri = ?", delta, o.Root); err != nil {
+		return fmt.Errorf("count replies of thread %s: %w", o.Root, err)
 	}
 	return nil
 }
@@ -211,6 +218,9 @@ func deleteObject(ctx context.Context, tx *sql.Tx, iri, author string, now time.
 	o.Tags, o.Mentions = nil, nil
 	if err := putTagsAndMentions(ctx, tx, o); err != nil {
 		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE threads SET deleted = 1 WHERE iri = ?", o.IRI); err != nil {
+		return false, fmt.Errorf("delete thread %s: %w", o.IRI, err)
 	}
 	if o.Root != "" {
 		if err := countReply(ctx, tx, o, -1); err != nil {
