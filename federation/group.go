@@ -42,7 +42,7 @@ func (n *Node) forum(r *http.Request) (*content.Forum, error) {
 func (n *Node) serveGroup(w http.ResponseWriter, r *http.Request) error {
 	varyAccept(w)
 	if !WantsActivityJSON(r) {
-		http.Redirect(w, r, n.iris.Base()+"/", http.StatusFound) // forum pages come with the forum issue
+		http.Redirect(w, r, n.iris.Base()+"/f/"+r.PathValue("name"), http.StatusFound)
 		return nil
 	}
 	f, err := n.forum(r)

@@ -89,6 +89,12 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("activity id %s is not on the actor's host %s", env.ID, hostOf(actor)))
 		return
 	}
+	if n.mayConcernForum(r, typ, body) {
+		if why := n.forumRefusal(ctx, actor, typ, &env, body); why != "" {
+			n.inboxRefused(w, r, http.StatusForbidden, "forum", why)
+			return
+		}
+	}
 	item := &content.InboxItem{ActivityIRI: env.ID, Actor: actor, Type: typ, Body: body}
 	// Group commit: stored, with whatever else arrived meanwhile, before
 	// the 202.

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	parent, err := n.db.ObjectByIRI(ctx, parentIRI)
 	if err != nil || parent.Deleted {
 		return nil, content.Errorf(content.KindNotFound, "", "reply.no_parent", "there is nothing to reply to at %s", parentIRI)
+	}
+	if t, err := n.db.ThreadOf(ctx, parentIRI); err == nil {
+		return n.replyInForum(ctx, m, t, parent, text)
 	}
 	actor := n.iris.Actor(m.Username)
 	rendered := content.RenderMarkdown(text, content.MarkdownOptions{TagURL: n.iris.Tag, LocalHost: n.iris.Host()})
@@ -61,8 +65,25 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	if err != nil {
 		return nil, err
 	}
+	// A reply in a community elsewhere goes to its Group too, which passes
+	// it on to the community (FEP-1b12).
+	if group := audienceOf(parent); group != "" && !n.iris.IsLocal(group) {
+		if g, err := n.remoteActor(ctx, group, false); err == nil {
+			to = append(to, group)
+			note["to"], note["audience"] = to, group
+			targets = appendTarget(targets, g.DeliveryInbox())
+			raw, err = marshalAS(withContext(note))
+			if err != nil {
+				return nil, err
+			}
+			obj.Raw = string(raw)
+		}
+	}
 	create := map[string]any{"@context": ASContext, "id": n.iris.Activity(id), "type": "Create", "actor": actor,
 		"published": note["published"], "to": to, "cc": cc, "object": note}
+	if a, ok := note["audience"]; ok {
+		create["audience"] = a
+	}
 	if _, err := n.enqueue(ctx, actor, create, obj, true, targets); err != nil {
 		return nil, fmt.Errorf("reply by %s: %w", m.Username, err)
 	}
@@ -164,4 +185,15 @@ func appendTarget(targets []storage.Target, inbox string) []storage.Target {
 		}
 	}
 	return append(targets, storage.Target{Inbox: inbox, Host: hostOf(inbox)})
+}
+
+// audienceOf reads the community (Group) a received object belongs to.
+func audienceOf(o *content.Object) string {
+	var doc struct {
+		Audience json.RawMessage `json:"audience"`
+	}
+	if json.Unmarshal([]byte(o.Raw), &doc) != nil {
+		return ""
+	}
+	return idOf(doc.Audience)
 }

@@ -15,6 +15,8 @@ func (n *Node) objectRoutes() []Route {
 		{Pattern: "GET /activities/{id}", Handler: http.HandlerFunc(n.serveActivity)},
 		{Pattern: "GET /posts/{id}", Handler: n.handler(n.servePost)},
 		{Pattern: "GET /posts/{id}/replies", Handler: n.handler(n.servePostReplies)},
+		{Pattern: "GET /threads/{id}", Handler: n.handler(n.serveThread)},
+		{Pattern: "GET /threads/{id}/replies", Handler: n.handler(n.serveThreadReplies)},
 	}
 }
 
@@ -52,9 +54,31 @@ func (n *Node) ServeObject(w http.ResponseWriter, r *http.Request, iri string) e
 	return nil
 }
 
+// serveThread serves a thread's Page at its id: AS2 to servers; people go
+// to the thread's page.
+func (n *Node) serveThread(w http.ResponseWriter, r *http.Request) error {
+	iri := n.iris.Thread(r.PathValue("id"))
+	if !WantsActivityJSON(r) {
+		t, err := n.db.ThreadByIRI(r.Context(), iri)
+		if err != nil {
+			return errStatus(http.StatusNotFound, "no such thread")
+		}
+		http.Redirect(w, r, n.iris.ThreadURL(t.Forum, r.PathValue("id")), http.StatusFound)
+		return nil
+	}
+	return n.ServeObject(w, r, iri)
+}
+
+func (n *Node) serveThreadReplies(w http.ResponseWriter, r *http.Request) error {
+	return n.serveReplies(w, r, n.iris.Thread(r.PathValue("id")))
+}
+
 // servePostReplies is a post's replies collection: its direct replies.
 func (n *Node) servePostReplies(w http.ResponseWriter, r *http.Request) error {
-	iri := n.iris.Post(r.PathValue("id"))
+	return n.serveReplies(w, r, n.iris.Post(r.PathValue("id")))
+}
+
+func (n *Node) serveReplies(w http.ResponseWriter, r *http.Request, iri string) error {
 	o, err := n.db.ObjectByIRI(r.Context(), iri)
 	if err != nil || !o.Local || !o.Public || o.Deleted {
 		return errStatus(http.StatusNotFound, "no such post")

@@ -11,12 +11,13 @@ import (
 
 // activity is an incoming activity as processing reads it.
 type activity struct {
-	ID     string          `json:"id"`
-	Type   json.RawMessage `json:"type"`
-	Actor  json.RawMessage `json:"actor"`
-	Object json.RawMessage `json:"object"`
-	To     json.RawMessage `json:"to"`
-	CC     json.RawMessage `json:"cc"`
+	ID       string          `json:"id"`
+	Type     json.RawMessage `json:"type"`
+	Actor    json.RawMessage `json:"actor"`
+	Object   json.RawMessage `json:"object"`
+	To       json.RawMessage `json:"to"`
+	CC       json.RawMessage `json:"cc"`
+	Audience json.RawMessage `json:"audience"`
 }
 
 // process applies one stored activity and returns what it did, in words

@@ -14,6 +14,9 @@ func (n *Node) onReaction(ctx context.Context, it *content.InboxItem, act *activ
 	if target == "" {
 		return "ignored: " + string(kind) + " without an object", nil
 	}
+	if kind == content.ReactionAnnounce && isActivity(act.Object) {
+		return n.onAnnouncedActivity(ctx, it, act)
+	}
 	if kind == content.ReactionAnnounce {
 		if why, err := n.fetchAnnounced(ctx, it.Actor, target); err != nil {
 			return "", err
@@ -29,6 +32,7 @@ func (n *Node) onReaction(ctx context.Context, it *content.InboxItem, act *activ
 		return "ignored: " + string(kind) + " of " + target + " (not held here, or already counted)", nil
 	}
 	n.notifyAuthor(ctx, target, notificationFor[kind], it.Actor)
+	n.announceForumActivity(ctx, target, it.Body)
 	return "counted: " + string(kind) + " of " + target, nil
 }
 
@@ -83,11 +87,9 @@ func (n *Node) notify(ctx context.Context, memberIRI string, kind content.Notifi
 
 // fetchAnnounced makes sure a boosted object is held here when someone a
 // member follows boosted it: that is how following an account that boosts
-// (an organisation, a relay-like account) brings what it boosts, and it
-// does not depend on the boost arriving after the Create it points to.
-// The object is fetched from its own server with a signed GET, so the
-// booster cannot make up its content. It reports why a boost is ignored,
-// or "" to go on.
+// (an organisation, a forum) brings what it boosts, and it does not depend
+// on the boost arriving after the Create it points to. It reports why a
+// boost is ignored, or "" to go on.
 func (n *Node) fetchAnnounced(ctx context.Context, booster, target string) (string, error) {
 	if _, err := n.db.ObjectByIRI(ctx, target); err == nil || n.iris.IsLocal(target) {
 		return "", nil
@@ -99,40 +101,58 @@ func (n *Node) fetchAnnounced(ctx context.Context, booster, target string) (stri
 	if !followed {
 		return "boost of " + target + ", which is not held here, by an actor no member follows", nil
 	}
+	obj, why, err := n.fetchObject(ctx, target)
+	if err != nil || why != "" {
+		return why, err
+	}
+	return "", n.storeFetched(ctx, obj)
+}
+
+// fetchObject fetches a public content object from its own server with a
+// signed GET, so that whoever pointed at it cannot make up its content,
+// and checks that it is what it says. It reports why it cannot be used,
+// or returns the object.
+func (n *Node) fetchObject(ctx context.Context, target string) (*content.Object, string, error) {
 	signer, err := n.instanceSigner(ctx)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	raw, err := n.client.GetActivity(ctx, target, signer)
 	if err != nil {
-		// Gone or unreachable: nothing to show, and retrying the boost
-		// would not change that.
-		return "boosted object " + target + " could not be fetched: " + err.Error(), nil
+		// Gone or unreachable: nothing to show, and retrying would not
+		// change that.
+		return nil, "object " + target + " could not be fetched: " + err.Error(), nil
 	}
 	var o object
 	if err := json.Unmarshal(raw, &o); err != nil || o.ID != target {
-		return "boosted object " + target + " is not a document with that id", nil
+		return nil, "object " + target + " is not a document with that id", nil
 	}
 	if !contentTypes[typeOf(o.Type)] {
-		return "boost of unsupported type " + typeOf(o.Type), nil
+		return nil, "object of unsupported type " + typeOf(o.Type), nil
 	}
 	obj := toObject(raw, &o)
 	if obj.AttributedTo == "" || hostOf(obj.AttributedTo) != hostOf(obj.IRI) {
-		return "boosted object " + target + " is not attributed to an actor of its own server", nil
+		return nil, "object " + target + " is not attributed to an actor of its own server", nil
 	}
 	if !obj.Public {
-		return "boosted object " + target + " is not public", nil
+		return nil, "object " + target + " is not public", nil
 	}
+	return obj, "", nil
+}
+
+// storeFetched stores a fetched object with its author's name, and tells
+// whom it concerns.
+func (n *Node) storeFetched(ctx context.Context, obj *content.Object) error {
 	if _, err := n.remoteActor(ctx, obj.AttributedTo, false); err != nil {
-		return "author of boosted object " + target + " could not be fetched: " + err.Error(), nil
+		n.log.Info("author of a fetched object not fetched", "object", obj.IRI, "err", err)
 	}
 	n.fillAuthor(ctx, obj)
 	inserted, err := n.db.PutObject(ctx, obj)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if inserted {
 		n.notifyReceived(ctx, obj)
 	}
-	return "", nil
+	return nil
 }

@@ -29,6 +29,7 @@ type object struct {
 	CC           json.RawMessage   `json:"cc"`
 	Tag          json.RawMessage   `json:"tag"`
 	Attachment   json.RawMessage   `json:"attachment"`
+	Audience     json.RawMessage   `json:"audience"`
 }
 
 // contentTypes are the object types stored from a Create.
@@ -184,18 +185,23 @@ func checkAuthor(actor string, obj *content.Object) string {
 }
 
 func (n *Node) onCreate(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {
-	obj, outcome, err := n.createdObject(ctx, it, act, nil)
+	obj, forumID, outcome, err := n.createdObject(ctx, it, act, nil)
 	if obj == nil || err != nil {
 		return outcome, err
 	}
-	inserted, err := n.db.PutObject(ctx, obj)
+	var inserted bool
+	if forumID != 0 {
+		inserted, err = n.db.StartThread(ctx, forumID, obj)
+	} else {
+		inserted, err = n.db.PutObject(ctx, obj)
+	}
 	if err != nil {
 		return "", err
 	}
 	if !inserted {
 		return duplicateOutcome(obj), nil
 	}
-	n.notifyReceived(ctx, obj)
+	n.afterReceived(ctx, it, obj)
 	return storedOutcome(obj), nil
 }
 
@@ -220,27 +226,40 @@ func (n *Node) notifyReceived(ctx context.Context, obj *content.Object) {
 // createdObject checks a Create and returns the object to store, or nil
 // and the reason it is ignored. It only reads: the caller stores. memo,
 // when not nil, answers lookups repeated across a run of Creates.
-func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *activity, memo *lookups) (*content.Object, string, error) {
+func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *activity, memo *lookups) (*content.Object, int64, string, error) {
 	var o object
 	if err := json.Unmarshal(act.Object, &o); err != nil || o.ID == "" {
-		return nil, "ignored: create without an embedded object", nil
+		return nil, 0, "ignored: create without an embedded object", nil
 	}
 	if !contentTypes[typeOf(o.Type)] {
-		return nil, "ignored: create of unsupported type " + typeOf(o.Type), nil
+		return nil, 0, "ignored: create of unsupported type " + typeOf(o.Type), nil
 	}
 	obj := toObject(act.Object, &o)
 	if why := checkAuthor(it.Actor, obj); why != "" {
-		return nil, "ignored: " + why, nil
+		return nil, 0, "ignored: " + why, nil
+	}
+	place, err := n.forumPlace(ctx, obj, act, &o)
+	switch {
+	case err != nil:
+		return nil, 0, "", err
+	case place.why != "":
+		return nil, 0, "ignored: " + place.why, nil
+	case place.inForum:
+		n.fillAuthor(ctx, obj)
+		if place.newThread != 0 {
+			obj.Name = content.ThreadTitle(obj.Name, content.HTMLToText(obj.Content))
+		}
+		return obj, place.newThread, "", nil
 	}
 	relevant, err := n.concernsUs(ctx, it.Actor, obj, act, &o, memo)
 	if err != nil {
-		return nil, "", err
+		return nil, 0, "", err
 	}
 	if !relevant {
-		return nil, "ignored: concerns no one here (no follower, mention, address or reply)", nil
+		return nil, 0, "ignored: concerns no one here (no follower, mention, address or reply)", nil
 	}
 	n.fillAuthor(ctx, obj)
-	return obj, "", nil
+	return obj, 0, "", nil
 }
 
 // fillAuthor copies how to show the author into the object, so that
@@ -273,14 +292,14 @@ func (n *Node) processCreate(ctx context.Context, it *content.InboxItem, memo *l
 	if err := json.Unmarshal(it.Body, &act); err != nil {
 		return storage.InboxResult{ID: it.ID, Outcome: "ignored: body is not a JSON object"}, nil
 	}
-	obj, outcome, err := n.createdObject(ctx, it, &act, memo)
+	obj, forumID, outcome, err := n.createdObject(ctx, it, &act, memo)
 	if err != nil {
 		return storage.InboxResult{}, err
 	}
 	if obj == nil {
 		return storage.InboxResult{ID: it.ID, Outcome: outcome}, nil
 	}
-	return storage.InboxResult{ID: it.ID, Outcome: storedOutcome(obj), Object: obj, Duplicate: duplicateOutcome(obj)}, nil
+	return storage.InboxResult{ID: it.ID, Outcome: storedOutcome(obj), Object: obj, Duplicate: duplicateOutcome(obj), ThreadForum: forumID}, nil
 }
 
 // concernsUs applies Mastodon's rule for pushed content: keep it only when
@@ -404,6 +423,7 @@ func (n *Node) onUpdate(ctx context.Context, it *content.InboxItem, act *activit
 		}
 		return "", err
 	}
+	n.announceForumActivity(ctx, obj.IRI, it.Body)
 	return "updated: " + obj.IRI, nil
 }
 
@@ -453,6 +473,7 @@ func (n *Node) onDelete(ctx context.Context, it *content.InboxItem, act *activit
 	if !deleted {
 		return "ignored: delete of an object not stored here (or not the actor's)", nil
 	}
+	n.announceForumActivity(ctx, target, it.Body)
 	return "deleted: " + target, nil
 }
 

@@ -61,6 +61,18 @@ func (db *DB) CreateForum(ctx context.Context, f *content.Forum) error {
 	})
 }
 
+// ForumByID finds a forum by its row id.
+func (db *DB) ForumByID(ctx context.Context, id int64) (*content.Forum, error) {
+	f, err := scanForum(db.queryRow(ctx, "SELECT "+forumColumns+" FROM forums WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, content.Errorf(content.KindNotFound, "", "forum.not_found", "no forum %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read forum %d: %w", id, err)
+	}
+	return f, nil
+}
+
 // ForumByName finds a forum by its handle.
 func (db *DB) ForumByName(ctx context.Context, name string) (*content.Forum, error) {
 	f, err := scanForum(db.queryRow(ctx, "SELECT "+forumColumns+" FROM forums WHERE name = ?", name))

@@ -112,6 +112,8 @@ type InboxResult struct {
 	// stored, nothing changes and Duplicate is recorded instead of Outcome.
 	Object    *content.Object
 	Duplicate string
+	// ThreadForum, when not 0, makes Object a new thread of that forum.
+	ThreadForum int64
 }
 
 // FinishInboxBatch records the outcomes of several processed activities,
@@ -148,6 +150,10 @@ func (db *DB) FinishInboxBatch(ctx context.Context, results []InboxResult) error
 				}
 				if !inserted {
 					outcome = r.Duplicate
+				} else if r.ThreadForum != 0 {
+					if err := insertThread(ctx, tx, r.ThreadForum, r.Object); err != nil {
+						return err
+					}
 				}
 			}
 			if _, err := finish.ExecContext(ctx, now, outcome, r.ID); err != nil {

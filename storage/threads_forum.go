@@ -37,16 +37,20 @@ func (db *DB) StartThread(ctx context.Context, forumID int64, o *content.Object)
 		if err != nil || !inserted {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO threads (iri, forum_id, title, author, author_name, author_handle, created_at, last_activity)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.IRI, forumID, o.Name, o.AttributedTo, o.AuthorName, o.AuthorHandle,
-			millis(o.Published), millis(o.Published))
-		if err != nil {
-			return fmt.Errorf("store thread %s: %w", o.IRI, err)
-		}
 		started = true
-		return nil
+		return insertThread(ctx, tx, forumID, o)
 	})
 	return started, err
+}
+
+func insertThread(ctx context.Context, tx *sql.Tx, forumID int64, o *content.Object) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO threads (iri, forum_id, title, author, author_name, author_handle, created_at, last_activity)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.IRI, forumID, o.Name, o.AttributedTo, o.AuthorName, o.AuthorHandle,
+		millis(o.Published), millis(o.Published))
+	if err != nil {
+		return fmt.Errorf("store thread %s: %w", o.IRI, err)
+	}
+	return nil
 }
 
 // ThreadByIRI returns a thread by its Page's id.

@@ -1,0 +1,169 @@
+package federation_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"kring/content"
+	"kring/federation"
+	"kring/federation/fedtest"
+	"kring/storage"
+	"kring/storage/storagetest"
+)
+
+func createForum(t *testing.T, db *storage.DB, name, title string) *content.Forum {
+	t.Helper()
+	f, err := content.NewForum(name, title, "", content.LanguageDutch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := content.GenerateKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.PublicKeyPEM, f.PrivateKeyPEM = keys.PublicPEM, keys.PrivatePEM
+	if err := db.CreateForum(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestForumAcrossThreeNodes: members of b and c follow a forum on a; a
+// member of a starts a thread; b and c get it through the forum's Group;
+// b's member replies; the reply lands in the thread on a and reaches c
+// through the Group.
+func TestForumAcrossThreeNodes(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	b := fedtest.NewNode(t, fedtest.NodeOptions{})
+	c := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
+	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
+	carol := storagetest.Member(t, c.DB, "carol", content.RoleMember, "correct horse battery")
+	forum := createForum(t, a.DB, "opendata", "Open data")
+	group := a.IRIs().Group("opendata")
+	for _, f := range []struct {
+		node *fedtest.Node
+		m    *content.Member
+	}{{b, bob}, {c, carol}} {
+		g, err := f.node.Follow(ctx, f.m, "opendata@"+a.Host)
+		if err != nil || g.Type != "Group" {
+			t.Fatalf("%s follows the forum: %+v, %v", f.m.Username, g, err)
+		}
+	}
+	waitFor(t, "both follows to be accepted", 10*time.Second, func() bool {
+		total, _, _ := a.DB.Followers(ctx, group, 0, 10)
+		return total == 2
+	})
+
+	thread, err := a.StartThread(ctx, alice, forum, federation.ThreadInput{Title: "Wie publiceert vergaderdata?", Body: "Graag voorbeelden. #opendata"})
+	if err != nil {
+		t.Fatalf("start thread: %v", err)
+	}
+	for _, n := range []*fedtest.Node{b, c} {
+		waitFor(t, "the thread to reach "+n.Host, 10*time.Second, func() bool {
+			o, err := n.DB.ObjectByIRI(ctx, thread.IRI)
+			return err == nil && o.Type == "Page" && o.Name == "Wie publiceert vergaderdata?"
+		})
+	}
+	var page struct {
+		Audience string   `json:"audience"`
+		To       []string `json:"to"`
+	}
+	o, _ := b.DB.ObjectByIRI(ctx, thread.IRI)
+	json.Unmarshal([]byte(o.Raw), &page)
+	if page.Audience != group || !strings.Contains(strings.Join(page.To, " "), group) {
+		t.Errorf("the Page's audience %q and to %v do not name the forum", page.Audience, page.To)
+	}
+
+	reply, err := b.Reply(ctx, bob, thread.IRI, "Wij doen het al, zie onze site.")
+	if err != nil {
+		t.Fatalf("bob replies: %v", err)
+	}
+	waitFor(t, "the reply in the thread on a", 10*time.Second, func() bool {
+		th, err := a.DB.ThreadByIRI(ctx, thread.IRI)
+		return err == nil && th.ReplyCount == 1
+	})
+	waitFor(t, "the reply to reach c through the Group", 10*time.Second, func() bool {
+		o, err := c.DB.ObjectByIRI(ctx, reply.IRI)
+		return err == nil && o.InReplyTo == thread.IRI && strings.Contains(o.Content, "Wij doen het al")
+	})
+	if n, _ := a.DB.UnreadNotifications(ctx, alice.ID); n != 1 {
+		t.Errorf("alice has %d notifications, want 1 (the reply)", n)
+	}
+}
+
+// TestForumInboxRules: a Mastodon-shaped post that mentions the forum
+// starts a thread; a reply to a locked thread and anything from a banned
+// actor are refused at the inbox with the reason.
+func TestForumInboxRules(t *testing.T) {
+	ctx := context.Background()
+	key := fedtest.Key(t, 0)
+	remote := fedtest.NewRemote(t)
+	remote.ServeAnyActor(key)
+	node := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, node.DB, "alice", content.RoleMember, "correct horse battery staple")
+	env := &corpusEnv{node: node, remote: remote, alice: alice, key: key}
+	forum := createForum(t, node.DB, "opendata", "Open data")
+	group := node.IRIs().Group("opendata")
+	masto, mallory := "https://masto.example/users/erik", "https://evil.example/users/mallory"
+	env.storeActor(t, masto)
+	env.storeActor(t, mallory)
+	post := func(actor string, doc map[string]any) fedtest.Answer {
+		t.Helper()
+		doc["@context"], doc["actor"] = federation.ASContext, actor
+		body, _ := json.Marshal(doc)
+		return fedtest.Post(t, node.SharedInbox(), body, federation.Signer{KeyID: actor + "#main-key", Key: key}.SignPost)
+	}
+	// Mastodon: a Note with no name, the forum mentioned and in cc.
+	note := map[string]any{"id": "https://masto.example/users/erik/statuses/1", "type": "Note", "attributedTo": masto,
+		"content": `<p><span class="h-card"><a href="` + group + `" class="u-url mention">@<span>opendata</span></a></span> Wie heeft ervaring met de Woo?</p><p>Ik zoek voorbeelden.</p>`,
+		"to": []string{federation.Public}, "cc": []string{group},
+		"tag": []map[string]string{{"type": "Mention", "href": group, "name": "@opendata@" + node.Host}}}
+	if ans := post(masto, map[string]any{"id": "https://masto.example/users/erik/statuses/1/activity", "type": "Create", "object": note,
+		"to": []string{federation.Public}, "cc": []string{group}}); ans.Status != http.StatusAccepted {
+		t.Fatalf("Mastodon post: %d %s", ans.Status, ans.Body)
+	}
+	node.WaitProcessed(t, "https://masto.example/users/erik/statuses/1/activity", 10*time.Second)
+	th, err := node.DB.ThreadByIRI(ctx, "https://masto.example/users/erik/statuses/1")
+	if err != nil {
+		t.Fatalf("no thread started: %v", err)
+	}
+	if th.ForumID != forum.ID || th.Title != "@opendata Wie heeft ervaring met de Woo?" || th.Author != masto {
+		t.Errorf("thread: %+v", th)
+	}
+
+	// Locked: a reply is refused, with the reason.
+	yes := true
+	if err := node.DB.ChangeThread(ctx, th.IRI, storage.ThreadChange{Locked: &yes, Log: content.ModEntry{ForumID: forum.ID,
+		Moderator: node.Actor("alice"), Action: content.ModLock, Target: th.IRI}}); err != nil {
+		t.Fatal(err)
+	}
+	reply := map[string]any{"id": "https://masto.example/users/erik/statuses/2", "type": "Note", "attributedTo": masto,
+		"inReplyTo": th.IRI, "content": "<p>Nog iets</p>", "to": []string{federation.Public}}
+	ans := post(masto, map[string]any{"id": "https://masto.example/users/erik/statuses/2/activity", "type": "Create", "object": reply})
+	if ans.Status != http.StatusForbidden || !strings.Contains(ans.Error, "locked") {
+		t.Errorf("reply to a locked thread: %d %q", ans.Status, ans.Error)
+	}
+	// Banned: refused, whatever it is.
+	if err := node.DB.BanFromForum(ctx, forum.ID, mallory, "spam", node.Actor("alice")); err != nil {
+		t.Fatal(err)
+	}
+	spam := map[string]any{"id": "https://evil.example/notes/1", "type": "Note", "attributedTo": mallory,
+		"content": "<p>Koop nu</p>", "to": []string{group, federation.Public}, "audience": group}
+	ans = post(mallory, map[string]any{"id": "https://evil.example/activities/1", "type": "Create", "object": spam, "to": []string{group}})
+	if ans.Status != http.StatusForbidden || !strings.Contains(ans.Error, "banned") {
+		t.Errorf("banned actor's post: %d %q", ans.Status, ans.Error)
+	}
+	ans = post(mallory, map[string]any{"id": "https://evil.example/activities/2", "type": "Follow", "object": group})
+	if ans.Status != http.StatusForbidden {
+		t.Errorf("banned actor's follow: %d %q", ans.Status, ans.Error)
+	}
+	if n, _ := node.DB.CountThreads(ctx, forum.ID); n != 1 {
+		t.Errorf("%d threads, want 1", n)
+	}
+}
