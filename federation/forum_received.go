@@ -245,7 +245,15 @@ func (n *Node) announcedDelete(ctx context.Context, group string, inner *activit
 	if err != nil || o.Deleted {
 		return "ignored: announced delete of an object not held here", nil
 	}
-	if hostOf(target) != hostOf(group) {
+	if o.Local {
+		// A member's own words stay on their own server: the forum
+		// removed them from itself.
+		return "ignored: announced delete of a member's own " + o.Type + " (the forum removed it on its server)", nil
+	}
+	// The Group's server vouches for its own moderators (a deletion by a
+	// moderator of the forum); anyone else's deletion must be confirmed
+	// by the object's own server.
+	if hostOf(target) != hostOf(group) && hostOf(idOf(inner.Actor)) != hostOf(group) {
 		gone, err := n.isGone(ctx, target)
 		if err != nil {
 			return "", err

@@ -167,3 +167,90 @@ func TestForumInboxRules(t *testing.T) {
 		t.Errorf("%d threads, want 1", n)
 	}
 }
+
+// TestForumModeration: a moderator locks a thread (replies are refused
+// from then on), deletes a reply (its copies elsewhere go too), bans an
+// actor and marks an answer; a member who moderates nothing may not.
+func TestForumModeration(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	b := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
+	dave := storagetest.Member(t, a.DB, "dave", content.RoleMember, "correct horse battery")
+	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
+	forum := createForum(t, a.DB, "opendata", "Open data")
+	if err := a.DB.SetModerator(ctx, forum.ID, alice.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the follow", 10*time.Second, func() bool {
+		n, _, _ := a.DB.Followers(ctx, a.IRIs().Group("opendata"), 0, 10)
+		return n == 1
+	})
+	thread, err := a.StartThread(ctx, dave, forum, federation.ThreadInput{Title: "Vraag", Body: "Hoe doen jullie dat?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the thread on b", 10*time.Second, func() bool { _, err := b.DB.ObjectByIRI(ctx, thread.IRI); return err == nil })
+	reply, err := b.Reply(ctx, bob, thread.IRI, "Zo!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reply on a", 10*time.Second, func() bool { th, _ := a.DB.ThreadByIRI(ctx, thread.IRI); return th.ReplyCount == 1 })
+
+	th, _ := a.DB.ThreadByIRI(ctx, thread.IRI)
+	if err := a.ModerateThread(ctx, dave, th, content.ModLock, ""); content.KindOf(err) != content.KindForbidden {
+		t.Fatalf("a member who moderates nothing locked a thread: %v", err)
+	}
+	if err := a.MarkAnswer(ctx, dave, th, reply.IRI); err != nil {
+		t.Fatalf("the author marks the answer: %v", err)
+	}
+	if err := a.ModerateThread(ctx, alice, th, content.ModLock, "beantwoord"); err != nil {
+		t.Fatal(err)
+	}
+	th, _ = a.DB.ThreadByIRI(ctx, thread.IRI)
+	if !th.Locked || th.AnswerIRI != reply.IRI {
+		t.Fatalf("thread after lock and answer: %+v", th)
+	}
+	if _, err := a.Reply(ctx, dave, thread.IRI, "nog één"); content.KindOf(err) != content.KindForbidden {
+		t.Errorf("a reply to a locked thread from the web: %v", err)
+	}
+	// The moderator deletes bob's reply; b, following the forum, deletes
+	// its copy on the Group's word.
+	if err := a.DeleteInForum(ctx, alice, reply.IRI, "off-topic"); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := a.DB.ObjectByIRI(ctx, reply.IRI); !o.Deleted {
+		t.Error("the reply is not deleted on a")
+	}
+	waitFor(t, "a's deliveries to b and b's processing of them", 10*time.Second, func() bool {
+		st, _ := a.DB.DeliveryStats(ctx)
+		in, _ := b.DB.CountInbox(ctx)
+		return st.Pending == 0 && in.Received == in.Processed
+	})
+	if o, _ := b.DB.ObjectByIRI(ctx, reply.IRI); o.Deleted {
+		t.Error("a remote moderator deleted bob's own note on his own server")
+	}
+	if err := a.Ban(ctx, alice, forum, b.Actor("bob"), "spam", true); err != nil {
+		t.Fatal(err)
+	}
+	if banned, _ := a.DB.IsBanned(ctx, forum.ID, b.Actor("bob")); !banned {
+		t.Error("bob is not banned")
+	}
+	log, _ := a.DB.ModLog(ctx, forum.ID, 10)
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, string(e.Action))
+	}
+	if got := strings.Join(actions, ","); got != "ban,delete,lock,mark_answer" {
+		t.Errorf("moderation log: %s", got)
+	}
+	// The Group announced the moderation: the lock, the delete and the ban
+	// are queued for bob's server.
+	st, _ := a.DB.DeliveryStats(ctx)
+	if st.Pending+st.Done < 3 {
+		t.Errorf("deliveries: %+v", st)
+	}
+}
