@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +23,11 @@ import (
 // Thread is a forum thread's id (its Page).
 func (i IRIs) Thread(id string) string { return i.base + "/threads/" + id }
 
-// ThreadURL is a thread's HTML page.
-func (i IRIs) ThreadURL(forum, id string) string { return i.base + "/f/" + forum + "/" + id }
+// ThreadPage is a thread's HTML page, by its row in the forum's list
+// (threads started elsewhere have ids of their own servers).
+func (i IRIs) ThreadPage(forum string, rowID int64) string {
+	return i.base + "/f/" + forum + "/" + strconv.FormatInt(rowID, 10)
+}
 
 // ThreadInput is what a member writes to start a thread.
 type ThreadInput struct {
@@ -54,7 +58,7 @@ func (n *Node) StartThread(ctx context.Context, m *content.Member, f *content.Fo
 	page := map[string]any{
 		"id": n.iris.Thread(id), "type": "Page", "attributedTo": actor, "name": strings.TrimSpace(in.Title),
 		"content": rendered.HTML, "mediaType": "text/html", "source": map[string]string{"content": in.Body, "mediaType": "text/markdown"},
-		"url": n.iris.ThreadURL(f.Name, id), "published": now.Format(time.RFC3339),
+		"url": n.iris.Thread(id), "published": now.Format(time.RFC3339),
 		"to": []string{group, Public}, "cc": []string{}, "audience": group,
 		"contentMap": map[string]string{string(f.Language): rendered.HTML}, "replies": n.iris.Replies(n.iris.Thread(id)),
 	}

@@ -63,7 +63,7 @@ func (n *Node) serveThread(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return errStatus(http.StatusNotFound, "no such thread")
 		}
-		http.Redirect(w, r, n.iris.ThreadURL(t.Forum, r.PathValue("id")), http.StatusFound)
+		http.Redirect(w, r, n.iris.ThreadPage(t.Forum, t.ID), http.StatusFound)
 		return nil
 	}
 	return n.ServeObject(w, r, iri)

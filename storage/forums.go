@@ -102,3 +102,19 @@ func (db *DB) ListForums(ctx context.Context) ([]content.Forum, error) {
 	}
 	return out, rows.Err()
 }
+
+// UpdateForum changes a forum's title, description, language and whether
+// only members may start threads. Its name (a handle) never changes.
+func (db *DB) UpdateForum(ctx context.Context, f *content.Forum) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE forums SET title = ?, description = ?, language = ?, members_only_threads = ?, updated_at = ?
+			WHERE id = ?`, f.Title, f.Description, string(f.Language), f.MembersOnlyThreads, millis(db.now()), f.ID)
+		if err != nil {
+			return fmt.Errorf("update forum %s: %w", f.Name, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return content.Errorf(content.KindNotFound, "name", "forum.not_found", "no forum named %q", f.Name)
+		}
+		return nil
+	})
+}
