@@ -254,3 +254,65 @@ func TestForumModeration(t *testing.T) {
 		t.Errorf("deliveries: %+v", st)
 	}
 }
+
+// TestGroupCollections: the forum's Group lists its moderators, its pinned
+// threads and its announces.
+func TestGroupCollections(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	b := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
+	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
+	forum := createForum(t, a.DB, "opendata", "Open data")
+	a.DB.SetModerator(ctx, forum.ID, alice.ID, true)
+	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the follow", 10*time.Second, func() bool {
+		n, _, _ := a.DB.Followers(ctx, a.IRIs().Group("opendata"), 0, 10)
+		return n == 1
+	})
+	th, err := a.StartThread(ctx, alice, forum, federation.ThreadInput{Title: "Vastgezet", Body: "Lees dit eerst."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ModerateThread(ctx, alice, th, content.ModPin, ""); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (total int, items []string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, a.IRIs().Group("opendata")+path+"?page=1", nil)
+		req.Header.Set("Accept", "application/activity+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var doc struct {
+			Total int               `json:"totalItems"`
+			Items []json.RawMessage `json:"orderedItems"`
+		}
+		json.NewDecoder(res.Body).Decode(&doc)
+		for _, it := range doc.Items {
+			var s string
+			if json.Unmarshal(it, &s) != nil {
+				var o struct {
+					Type string `json:"type"`
+				}
+				json.Unmarshal(it, &o)
+				s = o.Type
+			}
+			items = append(items, s)
+		}
+		return doc.Total, items
+	}
+	if total, items := get("/moderators"); total != 1 || items[0] != a.Actor("alice") {
+		t.Errorf("moderators: %d %v", total, items)
+	}
+	if total, items := get("/featured"); total != 1 || items[0] != th.IRI {
+		t.Errorf("featured: %d %v", total, items)
+	}
+	if total, items := get("/outbox"); total < 3 || items[0] != "Announce" {
+		t.Errorf("outbox: %d %v (want the Announces of the thread and of the pin)", total, items)
+	}
+}

@@ -17,11 +17,11 @@ import (
 func (n *Node) groupRoutes() []Route {
 	return []Route{
 		{Pattern: "GET /groups/{name}", Handler: n.handler(n.serveGroup)},
-		{Pattern: "GET /groups/{name}/outbox", Handler: n.handler(n.serveGroupCollection(IRIs.Outbox, nil))},
+		{Pattern: "GET /groups/{name}/outbox", Handler: n.handler(n.serveGroupCollection(IRIs.Outbox, &n.outboxItems))},
 		{Pattern: "GET /groups/{name}/followers", Handler: n.handler(n.serveGroupCollection(IRIs.Followers, &n.followerItems))},
 		{Pattern: "GET /groups/{name}/following", Handler: n.handler(n.serveGroupCollection(IRIs.Following, nil))},
-		{Pattern: "GET /groups/{name}/moderators", Handler: n.handler(n.serveGroupCollection(moderatorsIRI, nil))},
-		{Pattern: "GET /groups/{name}/featured", Handler: n.handler(n.serveGroupCollection(featuredIRI, nil))},
+		{Pattern: "GET /groups/{name}/moderators", Handler: n.handler(n.serveGroupCollection(moderatorsIRI, ptr(n.moderatorsSource)))},
+		{Pattern: "GET /groups/{name}/featured", Handler: n.handler(n.serveGroupCollection(featuredIRI, ptr(n.featuredSource)))},
 		{Pattern: "POST /groups/{name}/inbox", Handler: http.HandlerFunc(n.serveInbox), MaxBody: MaxInboxBody},
 	}
 }
@@ -101,4 +101,56 @@ func (n *Node) onGroupFollow(ctx context.Context, it *content.InboxItem, act *ac
 		return "", err
 	}
 	return "accepted: " + it.Actor + " follows forum " + name, nil
+}
+
+func ptr(s collectionSource) *collectionSource { return &s }
+
+// moderatorsSource lists a forum's moderators, which Lemmy and Mbin read
+// to know whose Lock, Delete and Block to accept for the community.
+func (n *Node) moderatorsSource(ctx context.Context, group string, offset, limit int) (int, []any, error) {
+	f, err := n.groupForum(ctx, group)
+	if err != nil {
+		return 0, nil, err
+	}
+	names, err := n.db.Moderators(ctx, f.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	var iris []any
+	for _, name := range names {
+		iris = append(iris, n.iris.Actor(name))
+	}
+	return len(iris), page(iris, offset, limit), nil
+}
+
+// featuredSource lists a forum's pinned threads.
+func (n *Node) featuredSource(ctx context.Context, group string, offset, limit int) (int, []any, error) {
+	f, err := n.groupForum(ctx, group)
+	if err != nil {
+		return 0, nil, err
+	}
+	pinned, err := n.db.PinnedThreads(ctx, f.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	var iris []any
+	for _, t := range pinned {
+		iris = append(iris, t.IRI)
+	}
+	return len(iris), page(iris, offset, limit), nil
+}
+
+func (n *Node) groupForum(ctx context.Context, group string) (*content.Forum, error) {
+	name, ok := n.iris.LocalGroup(group)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a forum here", group)
+	}
+	return n.db.ForumByName(ctx, name)
+}
+
+func page(items []any, offset, limit int) []any {
+	if offset >= len(items) {
+		return nil
+	}
+	return items[offset:min(len(items), offset+limit)]
 }
