@@ -122,7 +122,7 @@ func TestForumInboxRules(t *testing.T) {
 	// Mastodon: a Note with no name, the forum mentioned and in cc.
 	note := map[string]any{"id": "https://masto.example/users/erik/statuses/1", "type": "Note", "attributedTo": masto,
 		"content": `<p><span class="h-card"><a href="` + group + `" class="u-url mention">@<span>opendata</span></a></span> Wie heeft ervaring met de Woo?</p><p>Ik zoek voorbeelden.</p>`,
-		"to": []string{federation.Public}, "cc": []string{group},
+		"to":      []string{federation.Public}, "cc": []string{group},
 		"tag": []map[string]string{{"type": "Mention", "href": group, "name": "@opendata@" + node.Host}}}
 	if ans := post(masto, map[string]any{"id": "https://masto.example/users/erik/statuses/1/activity", "type": "Create", "object": note,
 		"to": []string{federation.Public}, "cc": []string{group}}); ans.Status != http.StatusAccepted {
