@@ -171,9 +171,12 @@ func (n *Node) react(ctx context.Context, m *content.Member, objectIRI string, k
 	if _, err := n.db.AddReaction(ctx, &content.Reaction{ActivityIRI: id, Kind: kind, Actor: actor, ObjectIRI: objectIRI}); err != nil {
 		return err
 	}
-	if _, err := n.enqueue(ctx, actor, doc, nil, kind == content.ReactionAnnounce, targets); err != nil {
+	act, err := n.enqueue(ctx, actor, doc, nil, kind == content.ReactionAnnounce, targets)
+	if err != nil {
 		return fmt.Errorf("%s by %s: %w", kind, m.Username, err)
 	}
+	// In a forum here, the Group passes the like on as well.
+	n.announceForumActivity(ctx, objectIRI, act.Body)
 	n.notify(ctx, o.AttributedTo, notificationFor[kind], actor, objectIRI)
 	return nil
 }
