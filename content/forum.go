@@ -82,6 +82,7 @@ func ThreadTitle(name, text string) string {
 	title := strings.TrimSpace(name)
 	if title == "" {
 		title, _, _ = strings.Cut(strings.TrimSpace(text), "\n")
+		title = dropLeadingMentions(title)
 	}
 	title = strings.Join(strings.Fields(title), " ")
 	if r := []rune(title); len(r) > MaxThreadTitleLen {
@@ -119,4 +120,20 @@ type ModEntry struct {
 	Target    string // the thread, reply or actor acted on
 	Reason    string
 	CreatedAt time.Time
+}
+
+// dropLeadingMentions removes the handles a post starts with ("@forum
+// @anna Wie ..."): they address the post, they are not its subject, and
+// Lemmy drops them from the titles it derives too. A post that is only
+// mentions keeps them.
+func dropLeadingMentions(line string) string {
+	words := strings.Fields(line)
+	i := 0
+	for i < len(words) && len(words[i]) > 1 && words[i][0] == '@' {
+		i++
+	}
+	if i == len(words) {
+		return line
+	}
+	return strings.Join(words[i:], " ")
 }

@@ -83,3 +83,18 @@ func TestValidateHost(t *testing.T) {
 		}
 	}
 }
+
+func TestThreadTitle(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"Titel", "tekst", "Titel"},
+		{"", "@opendata @anna@x.nl Wie heeft ervaring?\nMeer", "Wie heeft ervaring?"},
+		{"", "@opendata", "@opendata"},
+		{"", "  regel één  \n twee", "regel één"},
+		{"", "", "…"},
+		{strings.Repeat("a", 300), "", strings.Repeat("a", 199) + "…"},
+	} {
+		if got := ThreadTitle(tc.name, tc.text); got != tc.want {
+			t.Errorf("ThreadTitle(%q, %q) = %q, want %q", tc.name, tc.text, got, tc.want)
+		}
+	}
+}

@@ -2,9 +2,9 @@ package federation
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 
@@ -32,7 +32,10 @@ type forumPlacement struct {
 // forumPlace decides where a received object goes: a reply in a thread
 // held here joins it; an object that replies to nothing and is addressed
 // to (or mentions) a forum here starts a thread in it, as a Mastodon post
-// to @forum@node or a Lemmy post to the community does.
+// to @forum@node or a Lemmy post to the community does. Either way it must
+// be a public post of a kind a forum shows (forumFit), and it is stored as
+// public. A Page or Article that starts a thread without a name takes its
+// summary as the title: Lemmy up to 0.9 sent the title there.
 func (n *Node) forumPlace(ctx context.Context, obj *content.Object, act *activity, o *object) (forumPlacement, error) {
 	if obj.InReplyTo != "" {
 		t, err := n.db.ThreadOf(ctx, obj.InReplyTo)
@@ -42,6 +45,10 @@ func (n *Node) forumPlace(ctx context.Context, obj *content.Object, act *activit
 		if t.Deleted {
 			return forumPlacement{why: "reply to a deleted thread"}, nil
 		}
+		if why := forumFit(obj, act, "the thread "+t.IRI); why != "" {
+			return forumPlacement{why: why}, nil
+		}
+		obj.Public = true
 		return forumPlacement{inForum: true}, nil
 	}
 	f, err := n.addressedForum(ctx, act, o)
@@ -51,7 +58,36 @@ func (n *Node) forumPlace(ctx context.Context, obj *content.Object, act *activit
 	if f.MembersOnlyThreads {
 		return forumPlacement{why: "only members start threads in the forum " + f.Name}, nil
 	}
+	if why := forumFit(obj, act, "the forum "+f.Name); why != "" {
+		return forumPlacement{why: why}, nil
+	}
+	obj.Public = true
+	if obj.Name == "" && obj.Summary != "" && (obj.Type == "Page" || obj.Type == "Article") {
+		obj.Name = content.HTMLToText(obj.Summary)
+	}
 	return forumPlacement{inForum: true, newThread: f.ID}, nil
+}
+
+// forumTypes are the object types a forum holds as threads and comments:
+// those Lemmy takes as posts (its PageType) and comments.
+var forumTypes = map[string]bool{"Page": true, "Article": true, "Note": true, "Video": true, "Event": true}
+
+// forumFit says why an object has no place in a forum (where names the
+// thread or forum), or "" when it has one. A forum and its threads are
+// public, so only public posts go in, as Lemmy requires; the Create that
+// carries an object counts too, for Discourse sends its Notes with an
+// audience but no to or cc, and Lemmy up to 0.9 addressed its Pages to the
+// community only, with the Create to the public. A private message to a
+// forum, or a private reply in a thread, is refused rather than shown to
+// all. So is a poll (Question): a forum shows neither options nor votes.
+func forumFit(obj *content.Object, act *activity, where string) string {
+	if !forumTypes[obj.Type] {
+		return "a " + obj.Type + " has no place in " + where + " (forums hold Page, Article, Note, Video and Event, as Lemmy does)"
+	}
+	if !obj.Public && !isPublic(idsOf(act.To)) && !isPublic(idsOf(act.CC)) {
+		return "not public: " + where + " shows only public posts, and this one is addressed to some actors only"
+	}
+	return ""
 }
 
 // addressedForum finds the local forum an activity or its object names in

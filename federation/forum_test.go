@@ -133,7 +133,7 @@ func TestForumInboxRules(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no thread started: %v", err)
 	}
-	if th.ForumID != forum.ID || th.Title != "@opendata Wie heeft ervaring met de Woo?" || th.Author != masto {
+	if th.ForumID != forum.ID || th.Title != "Wie heeft ervaring met de Woo?" || th.Author != masto {
 		t.Errorf("thread: %+v", th)
 	}
 

@@ -44,6 +44,9 @@ func (n *Node) ModerateThread(ctx context.Context, mod *content.Member, t *conte
 	if err != nil {
 		return err
 	}
+	if unchanged(t, action) {
+		return nil // already so: nothing to log or announce again
+	}
 	modActor := n.iris.Actor(mod.Username)
 	change := storage.ThreadChange{Log: content.ModEntry{ForumID: f.ID, Moderator: modActor, Action: action, Target: t.IRI, Reason: reason}}
 	yes, no := true, false
@@ -230,4 +233,20 @@ func (n *Node) DeleteOwn(ctx context.Context, m *content.Member, objectIRI strin
 	doc := n.modActivity(actor, "Delete", objectIRI, f)
 	doc["object"] = map[string]any{"id": objectIRI, "type": "Tombstone"}
 	return n.publishModeration(ctx, actor, f, doc)
+}
+
+func unchanged(t *content.Thread, action content.ModAction) bool {
+	switch action {
+	case content.ModLock:
+		return t.Locked
+	case content.ModUnlock:
+		return !t.Locked
+	case content.ModPin:
+		return t.Pinned
+	case content.ModUnpin:
+		return !t.Pinned
+	case content.ModDelete:
+		return t.Deleted
+	}
+	return false
 }

@@ -97,7 +97,7 @@ const MaxThreadPage = 100
 // Threads lists a forum's live threads by last activity, newest first,
 // one keyset page at a time. Pinned threads are listed by PinnedThreads.
 func (db *DB) Threads(ctx context.Context, f ThreadFilter) ([]content.Thread, error) {
-	where := []string{"t.forum_id = ?", "t.deleted = 0"}
+	where := []string{"t.forum_id = ?", "t.deleted = 0", "t.pinned = 0"}
 	args := []any{f.ForumID}
 	if f.Answered != nil {
 		where, args = append(where, "t.answered = ?"), append(args, *f.Answered)

@@ -78,9 +78,14 @@ func TestForumThreads(t *testing.T) {
 	if !th.Answered() || !th.Locked || !th.Pinned {
 		t.Fatalf("after the changes: %+v", th)
 	}
-	answered := true
-	if got, _ := db.Threads(ctx, storage.ThreadFilter{ForumID: forum.ID, Answered: &answered}); len(got) != 1 {
-		t.Errorf("answered threads: %d, want 1", len(got))
+	// Pinned threads are listed apart, so the answered one (pinned) is in
+	// neither filtered list; the other four are unanswered.
+	answered, unanswered := true, false
+	if got, _ := db.Threads(ctx, storage.ThreadFilter{ForumID: forum.ID, Answered: &answered}); len(got) != 0 {
+		t.Errorf("answered unpinned threads: %d, want 0", len(got))
+	}
+	if got, _ := db.Threads(ctx, storage.ThreadFilter{ForumID: forum.ID, Answered: &unanswered}); len(got) != 4 {
+		t.Errorf("unanswered threads: %d, want 4", len(got))
 	}
 	if pinned, _ := db.PinnedThreads(ctx, forum.ID); len(pinned) != 1 {
 		t.Errorf("pinned threads: %d, want 1", len(pinned))

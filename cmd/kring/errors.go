@@ -130,6 +130,10 @@ func tryFor(e *content.Error) string {
 		return fmt.Sprintf("use at most %d characters on one line", content.MaxDisplayNameLen)
 	case strings.HasPrefix(code, "node_name."):
 		return `give a name of 1–100 characters, e.g. --name "Kring Gemeente Utrecht"`
+	case code == "forum.not_found":
+		return "kring forum list shows the forums"
+	case strings.HasPrefix(code, "org_handle."):
+		return "choose another --org-handle: 1–30 lowercase letters, digits or _ that no member or forum has"
 	}
 	switch e.Kind {
 	case content.KindNotFound:

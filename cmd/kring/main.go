@@ -70,6 +70,8 @@ func newApp(s streams) *cli.App {
 			followerCommand(s),
 			queueCommand(s),
 			forumCommand(s),
+			threadCommand(s),
+			modlogCommand(s),
 			pageCommand(s),
 			backupCommand(s),
 			migrateCommand(s),
