@@ -12,13 +12,18 @@ import (
 // MaxThreadRead caps how many comments one page of a thread shows.
 const MaxThreadRead = 1000
 
+// commentColumns are objectColumns without the received document: pages
+// never show it, and it is most of a row's bytes.
+var commentColumns = strings.Replace(objectColumns, "raw,", "'' AS raw,", 1)
+
 // Comments returns the replies under root in display order (a depth-first
-// walk), each with its depth: one range read of the thread index.
+// walk), each with its depth: one range read of the thread index. Their
+// Raw documents are left out.
 func (db *DB) Comments(ctx context.Context, root string, limit int) ([]content.Comment, error) {
 	if limit <= 0 || limit > MaxThreadRead {
 		limit = MaxThreadRead
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+objectColumns+" FROM objects WHERE root = ? ORDER BY path LIMIT ?", root, limit)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+commentColumns+" FROM objects WHERE root = ? ORDER BY path LIMIT ?", root, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read comments of %s: %w", root, err)
 	}

@@ -65,6 +65,20 @@ func (db *DB) ThreadByIRI(ctx context.Context, iri string) (*content.Thread, err
 	return t, nil
 }
 
+// ThreadByID returns a thread by its row id, the id in its page's
+// address: moved and deleted threads too, so that the page can redirect
+// or answer 410.
+func (db *DB) ThreadByID(ctx context.Context, id int64) (*content.Thread, error) {
+	t, err := scanThread(db.queryRow(ctx, "SELECT "+threadColumns+threadFrom+"WHERE t.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("thread")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read thread %d: %w", id, err)
+	}
+	return t, nil
+}
+
 // ThreadOf returns the thread an object belongs to: its own, when it is a
 // thread's Page, or the one its reply tree hangs from.
 func (db *DB) ThreadOf(ctx context.Context, objectIRI string) (*content.Thread, error) {
@@ -267,6 +281,18 @@ func (db *DB) UnbanFromForum(ctx context.Context, forumID int64, actor, moderato
 	return lifted, err
 }
 
+// BanOf reports whether an actor is banned from a forum, and why.
+func (db *DB) BanOf(ctx context.Context, forumID int64, actor string) (reason string, banned bool, err error) {
+	err = db.queryRow(ctx, "SELECT reason FROM forum_bans WHERE forum_id = ? AND actor = ?", forumID, actor).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read bans: %w", err)
+	}
+	return reason, true, nil
+}
+
 // IsBanned reports whether an actor is banned from a forum.
 func (db *DB) IsBanned(ctx context.Context, forumID int64, actor string) (bool, error) {
 	var one int
@@ -336,6 +362,19 @@ func (db *DB) Watch(ctx context.Context, memberID int64, threadIRI string, on bo
 		_, err := tx.ExecContext(ctx, q, memberID, threadIRI)
 		return err
 	})
+}
+
+// IsWatching reports whether a member watches a thread.
+func (db *DB) IsWatching(ctx context.Context, memberID int64, threadIRI string) (bool, error) {
+	var one int
+	err := db.queryRow(ctx, "SELECT 1 FROM thread_watches WHERE member_id = ? AND thread_iri = ?", memberID, threadIRI).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read watches: %w", err)
+	}
+	return true, nil
 }
 
 // Watchers lists the members who watch a thread.

@@ -171,7 +171,7 @@ type feedLink struct {
 }
 
 // feedLinks are the feeds of a page: the node's everywhere, and the
-// member's or the tag's on their pages.
+// member's, the forum's or the tag's on their pages.
 func feedLinks(path string, cat catalog) []feedLink {
 	links := []feedLink{
 		{Type: "application/rss+xml", Title: cat.t("feed.rss"), Href: "/feed.rss"},
@@ -182,6 +182,8 @@ func feedLinks(path string, cat catalog) []feedLink {
 	switch {
 	case strings.HasPrefix(seg[0], "@") && content.ValidateUsername(seg[0][1:]) == nil:
 		base, name = "/"+seg[0], seg[0]
+	case seg[0] == "f" && len(seg) > 1 && content.ValidateUsername(seg[1]) == nil:
+		base, name = "/f/"+seg[1], seg[1]
 	case seg[0] == "tags" && len(seg) > 1:
 		if tag, ok := content.NormalizeTag(seg[1]); ok {
 			base, name = "/tags/"+tag, "#"+tag

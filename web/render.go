@@ -19,7 +19,8 @@ var templateFS embed.FS
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
 var pageNames = []string{"home", "member", "login", "settings", "follows", "followers", "error",
-	"page", "admin_pages", "notifications", "compose", "post", "tag"}
+	"page", "admin_pages", "notifications", "compose", "post", "tag",
+	"forums", "forum", "thread", "thread_new", "admin_forums"}
 
 // parseTemplates builds every page once per language, with t bound to that
 // language's catalogue, so rendering never clones or re-escapes templates.
