@@ -178,6 +178,7 @@ const (
 	NotifyReply         NotificationKind = "reply"
 	NotifyLike          NotificationKind = "like"
 	NotifyAnnounce      NotificationKind = "announce"
+	NotifyThread        NotificationKind = "thread" // a new thread in a forum the member follows
 )
 
 // Notification tells a member that someone did something concerning them.

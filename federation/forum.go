@@ -77,7 +77,11 @@ func (n *Node) StartThread(ctx context.Context, m *content.Member, f *content.Fo
 	if err := n.publishInForum(ctx, actor, f, create, obj.IRI, true, linked); err != nil {
 		return nil, err
 	}
-	return n.db.ThreadByIRI(ctx, obj.IRI)
+	t, err := n.db.ThreadByIRI(ctx, obj.IRI)
+	if err == nil {
+		n.notifyForumFollowers(ctx, t)
+	}
+	return t, err
 }
 
 // forumObject is the stored form of a member's Page or Note in a forum.
@@ -248,5 +252,47 @@ func (n *Node) notifyThread(ctx context.Context, t *content.Thread, reply, paren
 			continue
 		}
 		n.notify(ctx, n.iris.Actor(m.Username), content.NotifyReply, reply.AttributedTo, reply.IRI)
+	}
+}
+
+// FollowForum makes a member follow a forum of this node, or stop: no
+// activity leaves the node, and new threads in it become the member's
+// notifications.
+func (n *Node) FollowForum(ctx context.Context, m *content.Member, f *content.Forum, on bool) error {
+	actor, group := n.iris.Actor(m.Username), n.iris.Group(f.Name)
+	if !on {
+		_, err := n.db.DeleteFollow(ctx, actor, group)
+		return err
+	}
+	return n.db.PutFollow(ctx, &content.Follow{IRI: n.iris.Activity(newID()), Follower: actor, Followee: group, State: content.FollowAccepted})
+}
+
+// FollowsForum reports whether a member follows a forum of this node.
+func (n *Node) FollowsForum(ctx context.Context, m *content.Member, f *content.Forum) (bool, error) {
+	fl, err := n.db.FollowBetween(ctx, n.iris.Actor(m.Username), n.iris.Group(f.Name))
+	if content.KindOf(err) == content.KindNotFound {
+		return false, nil
+	}
+	return err == nil && fl.State == content.FollowAccepted, err
+}
+
+// notifyForumFollowers tells the members who follow a forum about a new
+// thread in it.
+func (n *Node) notifyForumFollowers(ctx context.Context, t *content.Thread) {
+	group := n.iris.Group(t.Forum)
+	for offset := 0; ; offset += 100 {
+		_, iris, err := n.db.Followers(ctx, group, offset, 100)
+		if err != nil {
+			n.log.Error("read forum followers", "forum", t.Forum, "err", err)
+			return
+		}
+		for _, iri := range iris {
+			if n.iris.IsLocal(iri) {
+				n.notify(ctx, iri, content.NotifyThread, t.Author, t.IRI)
+			}
+		}
+		if len(iris) < 100 {
+			return
+		}
 	}
 }

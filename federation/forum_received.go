@@ -132,6 +132,7 @@ func (n *Node) afterReceived(ctx context.Context, it *content.InboxItem, obj *co
 	boost := ""
 	if t.IRI == obj.IRI {
 		boost = obj.IRI
+		n.notifyForumFollowers(ctx, t)
 	}
 	n.announceInForum(ctx, t, it.Body, boost)
 }

@@ -29,7 +29,7 @@ func scanNotification(row rowScanner) (*content.Notification, error) {
 func validNotificationKind(kind content.NotificationKind) bool {
 	switch kind {
 	case content.NotifyFollow, content.NotifyFollowRequest, content.NotifyMention,
-		content.NotifyReply, content.NotifyLike, content.NotifyAnnounce:
+		content.NotifyReply, content.NotifyLike, content.NotifyAnnounce, content.NotifyThread:
 		return true
 	}
 	return false

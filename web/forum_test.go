@@ -418,3 +418,36 @@ func TestForumPagesHaveNoMissingKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowForum: a member follows a forum from its page and is told of
+// each new question in it; after unfollowing, no more.
+func TestFollowForum(t *testing.T) {
+	x := newForumFixture(t)
+	ctx := context.Background()
+	f := []content.Forum{*x.createForum(t, "opendata", "Open data")}
+	path := "/f/" + f[0].Name
+	if res := x.bob.post(path+"/follow", url.Values{"csrf": {x.bob.csrf(path)}, "follow": {"on"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("follow: %d", res.StatusCode)
+	}
+	if res := x.bob.get(path); !strings.Contains(res.body, `value="off"`) {
+		t.Error("the forum page does not offer to unfollow")
+	}
+	bob, alice := x.bobM, x.aliceM
+	before, _ := x.n.db.UnreadNotifications(ctx, bob.ID)
+	if _, err := x.fed.StartThread(ctx, alice, &f[0], federation.ThreadInput{Title: "Nieuw", Body: "Een vraag."}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := x.n.db.UnreadNotifications(ctx, bob.ID); after != before+1 {
+		t.Errorf("bob's notifications went from %d to %d, want one more", before, after)
+	}
+	if res := x.bob.get("/notifications"); !strings.Contains(res.body, "een nieuwe vraag in een forum dat u volgt") {
+		t.Error("the notification does not say what it is")
+	}
+	x.bob.post(path+"/follow", url.Values{"csrf": {x.bob.csrf(path)}, "follow": {"off"}})
+	if _, err := x.fed.StartThread(ctx, alice, &f[0], federation.ThreadInput{Title: "Nog een", Body: "Vraag twee."}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := x.n.db.UnreadNotifications(ctx, bob.ID); after != before+1 {
+		t.Errorf("after unfollowing bob still got a notification (%d)", after)
+	}
+}

@@ -74,6 +74,7 @@ type forumView struct {
 	Newest    string // the address of the first page, with the filter
 	Paged     bool   // this is not the first page
 	CanStart  bool   // the viewer may start a thread
+	Following bool   // the viewer follows the forum
 	LoginHref string // the login page, back to asking a question
 }
 
@@ -122,7 +123,30 @@ func (s *Server) forumPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.loadForumThreads(ctx, &v, filter); err != nil {
 		return err
 	}
+	if m := reqFrom(ctx).member; m != nil {
+		if v.Following, err = s.cfg.Federation.FollowsForum(ctx, m, f); err != nil {
+			return err
+		}
+	}
 	return s.render(w, r, http.StatusOK, "forum", v)
+}
+
+// followForum follows or unfollows a forum (field "follow": on or off):
+// new threads in it become the member's notifications.
+func (s *Server) followForum(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	m, _, err := requireMember(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := s.forumNamed(ctx, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Federation.FollowForum(ctx, m, f, r.PostForm.Get("follow") == "on"); err != nil {
+		return err
+	}
+	return redirect(w, r, "/f/"+f.Name)
 }
 
 // loadForumThreads fills one page of threads: on the first page the

@@ -23,6 +23,7 @@ var notificationKeys = map[content.NotificationKind]string{
 	content.NotifyReply:         "notifications.reply",
 	content.NotifyLike:          "notifications.like",
 	content.NotifyAnnounce:      "notifications.announce",
+	content.NotifyThread:        "notifications.thread",
 }
 
 // notificationObjectKeys are the words the object's link shows.
@@ -31,6 +32,7 @@ var notificationObjectKeys = map[content.NotificationKind]string{
 	content.NotifyReply:    "notifications.object_reply",
 	content.NotifyLike:     "notifications.object_post",
 	content.NotifyAnnounce: "notifications.object_post",
+	content.NotifyThread:   "notifications.object_thread",
 }
 
 // notificationsView is what notifications.html shows.

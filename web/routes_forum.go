@@ -14,6 +14,7 @@ func (s *Server) forumRoutes() []route {
 		{pattern: "GET /f/{name}/feed.atom", handle: s.needsFederation(s.forumFeed("atom"))},
 		{pattern: "GET /f/{name}/new", handle: s.needsFederation(s.newThreadPage)},
 		{pattern: "POST /f/{name}/new", handle: s.needsFederation(s.startThread)},
+		{pattern: "POST /f/{name}/follow", handle: s.needsFederation(s.followForum)},
 		{pattern: "GET /f/{name}/{id}", handle: s.needsFederation(s.threadPage)},
 		{pattern: "POST /f/{name}/{id}/{action}", handle: s.needsFederation(s.threadAction)},
 		{pattern: "GET /admin/forums", handle: s.needsFederation(s.adminForumsPage)},
