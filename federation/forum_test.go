@@ -316,3 +316,26 @@ func TestGroupCollections(t *testing.T) {
 		t.Errorf("outbox: %d %v (want the Announces of the thread and of the pin)", total, items)
 	}
 }
+
+// TestForumUpdateReachesFollowers: a changed forum title goes to the
+// followers' servers as Update{Group}, which they apply.
+func TestForumUpdateReachesFollowers(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	b := fedtest.NewNode(t, fedtest.NodeOptions{})
+	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
+	forum := createForum(t, a.DB, "opendata", "Open data")
+	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
+		t.Fatal(err)
+	}
+	group := a.IRIs().Group("opendata")
+	waitFor(t, "the follow", 10*time.Second, func() bool { n, _, _ := a.DB.Followers(ctx, group, 0, 10); return n == 1 })
+	forum.Title = "Open data en de Woo"
+	if err := a.UpdateForum(ctx, forum); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b to apply the Update", 10*time.Second, func() bool {
+		g, err := b.DB.RemoteActor(ctx, group)
+		return err == nil && g.Name == "Open data en de Woo" && g.PublicKeyPEM != ""
+	})
+}

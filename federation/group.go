@@ -49,6 +49,15 @@ func (n *Node) serveGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	doc, err := n.groupDocument(f)
+	if err != nil {
+		return err
+	}
+	return writeActivityJSON(w, http.StatusOK, doc)
+}
+
+// groupDocument is a forum's Group actor.
+func (n *Node) groupDocument(f *content.Forum) (map[string]any, error) {
 	id := n.iris.Group(f.Name)
 	doc, err := n.actorDocument(actorDoc{
 		Type: vocab.GroupType, ID: id, Username: f.Name, Name: f.Title,
@@ -58,7 +67,7 @@ func (n *Node) serveGroup(w http.ResponseWriter, r *http.Request) error {
 		PublicKeyPEM: f.PublicKeyPEM, Published: f.CreatedAt, Discoverable: true,
 	})
 	if err != nil {
-		return fmt.Errorf("group %s: %w", f.Name, err)
+		return nil, fmt.Errorf("group %s: %w", f.Name, err)
 	}
 	// Lemmy and Mbin read moderators from attributedTo; featured holds
 	// pinned threads. postingRestrictedToMods is Lemmy's flag.
@@ -66,7 +75,30 @@ func (n *Node) serveGroup(w http.ResponseWriter, r *http.Request) error {
 	doc["moderators"] = moderatorsIRI(n.iris, id)
 	doc["featured"] = featuredIRI(n.iris, id)
 	doc["postingRestrictedToMods"] = false
-	return writeActivityJSON(w, http.StatusOK, doc)
+	return doc, nil
+}
+
+// UpdateForum stores a forum's new settings and sends its followers'
+// servers the changed Group (Update), so its title and description change
+// there too.
+func (n *Node) UpdateForum(ctx context.Context, f *content.Forum) error {
+	if err := n.db.UpdateForum(ctx, f); err != nil {
+		return err
+	}
+	group := n.iris.Group(f.Name)
+	targets, err := n.db.FollowerInboxes(ctx, group)
+	if err != nil || len(targets) == 0 {
+		return err
+	}
+	doc, err := n.groupDocument(f)
+	if err != nil {
+		return err
+	}
+	delete(doc, "@context")
+	update := map[string]any{"@context": ASContext, "id": n.iris.Activity(newID()), "type": "Update", "actor": group,
+		"to": []string{Public}, "cc": []string{n.iris.Followers(group)}, "object": doc}
+	_, err = n.enqueue(ctx, group, update, nil, true, targets)
+	return err
 }
 
 func (n *Node) serveGroupCollection(iri func(IRIs, string) string, src *collectionSource) fedHandler {

@@ -216,8 +216,8 @@ func (s *Server) updateForum(ctx context.Context, f *content.Forum) error {
 	if err != nil {
 		return err
 	}
-	f.ID = stored.ID
-	return s.db.UpdateForum(ctx, f)
+	f.ID, f.PublicKeyPEM, f.PrivateKeyPEM, f.CreatedAt = stored.ID, stored.PublicKeyPEM, stored.PrivateKeyPEM, stored.CreatedAt
+	return s.cfg.Federation.UpdateForum(ctx, f)
 }
 
 // forumFields are the forum form's fields, in the order it shows them.

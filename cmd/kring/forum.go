@@ -203,7 +203,11 @@ func runForumSet(ctx context.Context, cfg forumConfig, changes forumChanges, s s
 	if err := applyForumChanges(f, changes); err != nil {
 		return err
 	}
-	if err := db.UpdateForum(ctx, f); err != nil {
+	fed, err := newFederation(db, node, fedOptions{}, newLogger(s.err, cfg.commonConfig))
+	if err != nil {
+		return err
+	}
+	if err := fed.UpdateForum(ctx, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.out, "Updated forum %q (@%s@%s): language %s, threads by %s.\n", f.Title, f.Name, node.Host, f.Language, threadsBy(f.MembersOnlyThreads))
