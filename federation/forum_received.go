@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"kring/content"
 )
@@ -50,6 +51,10 @@ func (n *Node) forumPlace(ctx context.Context, obj *content.Object, act *activit
 		}
 		obj.Public = true
 		return forumPlacement{inForum: true}, nil
+	}
+	if prefix := n.iris.Base() + "/groups/"; !strings.Contains(obj.Raw, prefix) && !bytes.Contains(act.To, []byte(prefix)) &&
+		!bytes.Contains(act.CC, []byte(prefix)) && !bytes.Contains(act.Audience, []byte(prefix)) {
+		return forumPlacement{}, nil // names no forum here: the usual rules, without decoding the addressing again
 	}
 	f, err := n.addressedForum(ctx, act, o)
 	if err != nil || f == nil {
@@ -112,11 +117,18 @@ func (n *Node) addressedForum(ctx context.Context, act *activity, o *object) (*c
 	return nil, nil
 }
 
-// afterReceived runs once a received object is stored: members are told,
-// and an object in a forum is passed on by the forum's Group.
-func (n *Node) afterReceived(ctx context.Context, it *content.InboxItem, obj *content.Object) {
-	n.notifyReceived(ctx, obj)
-	t, err := n.db.ThreadOf(ctx, obj.IRI)
+// afterReceived runs once a received object is stored (and its
+// notifications with it): an object in a forum is passed on by the
+// forum's Group, and the thread's watchers are told.
+func (n *Node) afterReceived(ctx context.Context, it *content.InboxItem, obj *content.Object, newThread bool) {
+	thread := obj.Root
+	if newThread {
+		thread = obj.IRI
+	}
+	if thread == "" {
+		return // in no thread: no forum to pass it on
+	}
+	t, err := n.db.ThreadByIRI(ctx, thread)
 	if err != nil {
 		return
 	}

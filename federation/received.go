@@ -201,26 +201,53 @@ func (n *Node) onCreate(ctx context.Context, it *content.InboxItem, act *activit
 	if !inserted {
 		return duplicateOutcome(obj), nil
 	}
-	n.afterReceived(ctx, it, obj)
+	n.notifyReceived(ctx, obj)
+	n.afterReceived(ctx, it, obj, forumID != 0)
 	return storedOutcome(obj), nil
 }
 
 // notifyReceived tells members about a stored object that concerns them:
 // the author of what it replies to, and whoever it mentions.
 func (n *Node) notifyReceived(ctx context.Context, obj *content.Object) {
+	for _, nt := range n.notificationsFor(ctx, obj, nil) {
+		if _, err := n.db.AddNotification(ctx, &nt); err != nil {
+			n.log.Error("add notification", "member_id", nt.MemberID, "kind", nt.Kind, "err", err)
+		}
+	}
+}
+
+// notificationsFor works out, reading only, whom a received object
+// concerns: the local author of what it replies to, and the members it
+// mentions. memo, when not nil, spares repeated reads in a burst.
+func (n *Node) notificationsFor(ctx context.Context, obj *content.Object, memo *lookups) []content.Notification {
+	var out []content.Notification
 	told := map[string]bool{}
-	if obj.InReplyTo != "" {
+	add := func(member string, kind content.NotificationKind) {
+		if told[member] || member == obj.AttributedTo {
+			return
+		}
+		told[member] = true
+		m, ok := memo.localMember(ctx, n, member)
+		if !ok {
+			return
+		}
+		name := obj.AuthorName
+		if name == "" {
+			name = obj.AttributedTo
+		}
+		out = append(out, content.Notification{MemberID: m.ID, Kind: kind, Actor: obj.AttributedTo, ActorName: name, ObjectIRI: obj.IRI})
+	}
+	if obj.InReplyTo != "" && n.iris.IsLocal(obj.InReplyTo) {
 		if parent, err := n.db.ObjectByIRI(ctx, obj.InReplyTo); err == nil && parent.Local {
-			n.notify(ctx, parent.AttributedTo, content.NotifyReply, obj.AttributedTo, obj.IRI)
-			told[parent.AttributedTo] = true
+			add(parent.AttributedTo, content.NotifyReply)
 		}
 	}
 	for _, m := range obj.Mentions {
-		if !told[m] && n.iris.IsLocal(m) {
-			n.notify(ctx, m, content.NotifyMention, obj.AttributedTo, obj.IRI)
-			told[m] = true
+		if n.iris.IsLocal(m) {
+			add(m, content.NotifyMention)
 		}
 	}
+	return out
 }
 
 // createdObject checks a Create and returns the object to store, or nil
@@ -245,7 +272,7 @@ func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *ac
 	case place.why != "":
 		return nil, 0, "ignored: " + place.why, nil
 	case place.inForum:
-		n.fillAuthor(ctx, obj)
+		n.fillAuthorWith(ctx, obj, memo)
 		if place.newThread != 0 {
 			obj.Name = content.ThreadTitle(obj.Name, content.HTMLToText(obj.Content))
 		}
@@ -258,15 +285,19 @@ func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *ac
 	if !relevant {
 		return nil, 0, "ignored: concerns no one here (no follower, mention, address or reply)", nil
 	}
-	n.fillAuthor(ctx, obj)
+	n.fillAuthorWith(ctx, obj, memo)
 	return obj, 0, "", nil
 }
 
 // fillAuthor copies how to show the author into the object, so that
 // thread pages read one row per comment.
-func (n *Node) fillAuthor(ctx context.Context, obj *content.Object) {
-	a, err := n.db.RemoteActor(ctx, obj.AttributedTo)
-	if err != nil {
+func (n *Node) fillAuthor(ctx context.Context, obj *content.Object) { n.fillAuthorWith(ctx, obj, nil) }
+
+// fillAuthorWith is fillAuthor with a burst's memo: a busy author's
+// stored document is read once, not once per post.
+func (n *Node) fillAuthorWith(ctx context.Context, obj *content.Object, memo *lookups) {
+	a := memo.remoteActor(ctx, n, obj.AttributedTo)
+	if a == nil {
 		return
 	}
 	obj.AuthorName, obj.AuthorURL = a.Name, a.URL
@@ -299,7 +330,8 @@ func (n *Node) processCreate(ctx context.Context, it *content.InboxItem, memo *l
 	if obj == nil {
 		return storage.InboxResult{ID: it.ID, Outcome: outcome}, nil
 	}
-	return storage.InboxResult{ID: it.ID, Outcome: storedOutcome(obj), Object: obj, Duplicate: duplicateOutcome(obj), ThreadForum: forumID}, nil
+	return storage.InboxResult{ID: it.ID, Outcome: storedOutcome(obj), Object: obj, Duplicate: duplicateOutcome(obj), ThreadForum: forumID,
+		Notifications: n.notificationsFor(ctx, obj, memo)}, nil
 }
 
 // concernsUs applies Mastodon's rule for pushed content: keep it only when
@@ -314,17 +346,7 @@ func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object
 	for _, raw := range []json.RawMessage{act.To, act.CC, o.To, o.CC} {
 		named = append(named, idsOf(raw)...)
 	}
-	var tags []struct {
-		Type string `json:"type"`
-		Href string `json:"href"`
-	}
-	if json.Unmarshal(o.Tag, &tags) == nil {
-		for _, t := range tags {
-			if t.Type == "Mention" {
-				named = append(named, t.Href)
-			}
-		}
-	}
+	named = append(named, obj.Mentions...) // read from the tags by toObject
 	for _, iri := range named {
 		if memo.isMember(ctx, n, iri) {
 			return true, nil
@@ -352,10 +374,13 @@ type lookups struct {
 	mu       sync.Mutex
 	followed map[string]bool
 	member   map[string]bool
+	members  map[string]*content.Member
+	actors   map[string]*content.RemoteActor
 }
 
 func newLookups() *lookups {
-	return &lookups{followed: map[string]bool{}, member: map[string]bool{}}
+	return &lookups{followed: map[string]bool{}, member: map[string]bool{}, members: map[string]*content.Member{},
+		actors: map[string]*content.RemoteActor{}}
 }
 
 func (m *lookups) isFollowed(ctx context.Context, n *Node, actor string) (bool, error) {
@@ -375,6 +400,45 @@ func (m *lookups) isFollowed(ctx context.Context, n *Node, actor string) (bool, 
 		m.mu.Unlock()
 	}
 	return v, err
+}
+
+// remoteActor returns a stored remote actor, memoised; nil when unknown.
+func (m *lookups) remoteActor(ctx context.Context, n *Node, iri string) *content.RemoteActor {
+	if m != nil {
+		m.mu.Lock()
+		a, ok := m.actors[iri]
+		m.mu.Unlock()
+		if ok {
+			return a
+		}
+	}
+	a, err := n.db.RemoteActor(ctx, iri)
+	if err != nil {
+		a = nil
+	}
+	if m != nil {
+		m.mu.Lock()
+		m.actors[iri] = a
+		m.mu.Unlock()
+	}
+	return a
+}
+
+// localMember returns the live local member an IRI names, memoised.
+func (m *lookups) localMember(ctx context.Context, n *Node, iri string) (*content.Member, bool) {
+	if m == nil {
+		return n.localActor(ctx, iri)
+	}
+	m.mu.Lock()
+	v, ok := m.members[iri]
+	m.mu.Unlock()
+	if !ok {
+		v, _ = n.localActor(ctx, iri)
+		m.mu.Lock()
+		m.members[iri] = v
+		m.mu.Unlock()
+	}
+	return v, v != nil
 }
 
 // isMember reports whether iri is a live local member.

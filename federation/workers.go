@@ -91,7 +91,7 @@ func (n *Node) processPending(ctx context.Context, retry map[int64]retryState) {
 		} else {
 			for i, it := range done {
 				if r := results[i]; r.Object != nil && r.Outcome != r.Duplicate {
-					n.afterReceived(context.WithoutCancel(ctx), it, r.Object)
+					n.afterReceived(context.WithoutCancel(ctx), it, r.Object, r.ThreadForum != 0)
 				}
 				n.log.Debug("processed", "activity_id", it.ActivityIRI, "type", it.Type, "outcome", results[i].Outcome)
 			}

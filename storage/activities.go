@@ -16,7 +16,7 @@ import (
 func (db *DB) Publish(ctx context.Context, act *content.Activity, obj *content.Object, signer string, targets []Target) error {
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
 		if obj != nil {
-			if _, err := insertObject(ctx, tx, nil, obj); err != nil {
+			if _, err := insertObject(ctx, tx, obj); err != nil {
 				return err
 			}
 		}

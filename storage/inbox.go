@@ -114,6 +114,8 @@ type InboxResult struct {
 	Duplicate string
 	// ThreadForum, when not 0, makes Object a new thread of that forum.
 	ThreadForum int64
+	// Notifications are added with Object when it is new.
+	Notifications []content.Notification
 }
 
 // FinishInboxBatch records the outcomes of several processed activities,
@@ -127,36 +129,31 @@ func (db *DB) FinishInboxBatch(ctx context.Context, results []InboxResult) error
 	}
 	recorded := make([]string, len(results))
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		finish, err := tx.PrepareContext(ctx, "UPDATE inbox SET processed_at = ?, outcome = ? WHERE id = ?")
-		if err != nil {
-			return fmt.Errorf("prepare inbox outcome: %w", err)
-		}
-		defer finish.Close()
-		var insert *sql.Stmt
+		q := newStmtCache(tx)
+		defer q.close()
 		now := millis(db.now())
 		for i := range results {
 			r := &results[i]
 			outcome := r.Outcome
 			if r.Object != nil {
-				if insert == nil {
-					if insert, err = tx.PrepareContext(ctx, insertObjectSQL); err != nil {
-						return fmt.Errorf("prepare object insert: %w", err)
-					}
-					defer insert.Close()
-				}
-				inserted, err := insertObject(ctx, tx, insert, r.Object)
+				inserted, err := insertObject(ctx, q, r.Object)
 				if err != nil {
 					return err
 				}
 				if !inserted {
 					outcome = r.Duplicate
-				} else if r.ThreadForum != 0 {
-					if err := insertThread(ctx, tx, r.ThreadForum, r.Object); err != nil {
+				} else {
+					if r.ThreadForum != 0 {
+						if err := insertThread(ctx, q, r.ThreadForum, r.Object); err != nil {
+							return err
+						}
+					}
+					if err := insertNotifications(ctx, q, r.Notifications, db.now()); err != nil {
 						return err
 					}
 				}
 			}
-			if _, err := finish.ExecContext(ctx, now, outcome, r.ID); err != nil {
+			if _, err := q.ExecContext(ctx, "UPDATE inbox SET processed_at = ?, outcome = ? WHERE id = ?", now, outcome, r.ID); err != nil {
 				return fmt.Errorf("finish inbox activity %d: %w", r.ID, err)
 			}
 			recorded[i] = outcome

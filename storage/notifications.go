@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -134,4 +135,22 @@ func (db *DB) MarkNotificationsRead(ctx context.Context, memberID, upToID int64)
 func unknownMember(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// insertNotifications adds notifications inside a transaction that stores
+// what they are about, so a burst of received posts costs no extra commit;
+// repeats are ignored as in AddNotification.
+func insertNotifications(ctx context.Context, tx querier, ns []content.Notification, now time.Time) error {
+	for _, n := range ns {
+		if !validNotificationKind(n.Kind) || n.Actor == "" {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO notifications (member_id, kind, actor, actor_name, object_iri, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, kind, actor, object_iri) DO NOTHING`,
+			n.MemberID, string(n.Kind), n.Actor, n.ActorName, n.ObjectIRI, millis(now))
+		if err != nil {
+			return fmt.Errorf("insert %s notification for member %d: %w", n.Kind, n.MemberID, err)
+		}
+	}
+	return nil
 }

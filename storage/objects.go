@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"kring/content"
@@ -38,13 +39,13 @@ func scanObject(row rowScanner) (*content.Object, error) {
 }
 
 const insertObjectSQL = `INSERT INTO objects (iri, type, attributed_to, local, name, summary, content, in_reply_to,
-		url, public, published, updated, raw, author_name, author_handle, author_url, language, attachments)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (iri) DO NOTHING`
+		url, public, published, updated, raw, author_name, author_handle, author_url, language, attachments, tags)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (iri) DO NOTHING`
 
 // insertObject stores an object once and places it: in its thread, under
-// its tags and mentions. insert, when not nil, is insertObjectSQL prepared
-// once for a batch.
-func insertObject(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, o *content.Object) (bool, error) {
+// its tags and mentions. tx is the transaction, or a batch's statement
+// cache over it.
+func insertObject(ctx context.Context, tx querier, o *content.Object) (bool, error) {
 	var updated int64
 	if !o.Updated.IsZero() {
 		updated = millis(o.Updated)
@@ -54,13 +55,8 @@ func insertObject(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, o *content.
 		return false, err
 	}
 	args := []any{o.IRI, o.Type, o.AttributedTo, o.Local, o.Name, o.Summary, o.Content, o.InReplyTo, o.URL, o.Public,
-		millis(o.Published), updated, o.Raw, o.AuthorName, o.AuthorHandle, o.AuthorURL, o.Language, attachments}
-	var res sql.Result
-	if insert != nil {
-		res, err = insert.ExecContext(ctx, args...)
-	} else {
-		res, err = tx.ExecContext(ctx, insertObjectSQL, args...)
-	}
+		millis(o.Published), updated, o.Raw, o.AuthorName, o.AuthorHandle, o.AuthorURL, o.Language, attachments, strings.Join(o.Tags, " ")}
+	res, err := tx.ExecContext(ctx, insertObjectSQL, args...)
 	if err != nil {
 		return false, fmt.Errorf("store object %s: %w", o.IRI, err)
 	}
@@ -73,7 +69,7 @@ func insertObject(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, o *content.
 	if err := placeInThread(ctx, tx, o); err != nil {
 		return false, err
 	}
-	return true, putTagsAndMentions(ctx, tx, o)
+	return true, addTagsAndMentions(ctx, tx, o)
 }
 
 func attachmentsJSON(as []content.Attachment) (string, error) {
@@ -90,7 +86,7 @@ func attachmentsJSON(as []content.Attachment) (string, error) {
 // placeInThread gives a reply its root and path and counts it on its
 // parent (direct replies) and on the root (the whole conversation). A
 // reply to an object not stored here stays outside any thread.
-func placeInThread(ctx context.Context, tx *sql.Tx, o *content.Object) error {
+func placeInThread(ctx context.Context, tx querier, o *content.Object) error {
 	if o.InReplyTo == "" {
 		return nil
 	}
@@ -121,7 +117,7 @@ func placeInThread(ctx context.Context, tx *sql.Tx, o *content.Object) error {
 }
 
 // countReply adds delta to the reply counts of o's parent and root.
-func countReply(ctx context.Context, tx *sql.Tx, o *content.Object, delta int) error {
+func countReply(ctx context.Context, tx querier, o *content.Object, delta int) error {
 	iris := []string{o.InReplyTo}
 	if o.Root != o.InReplyTo {
 		iris = append(iris, o.Root)
@@ -138,13 +134,28 @@ func countReply(ctx context.Context, tx *sql.Tx, o *content.Object, delta int) e
 }
 
 // putTagsAndMentions replaces the hashtags and mentions recorded for o.
-func putTagsAndMentions(ctx context.Context, tx *sql.Tx, o *content.Object) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM object_tags WHERE object_iri = ?", o.IRI); err != nil {
-		return fmt.Errorf("clear tags of %s: %w", o.IRI, err)
+func putTagsAndMentions(ctx context.Context, tx querier, o *content.Object) error {
+	var old string
+	if err := tx.QueryRowContext(ctx, "SELECT tags FROM objects WHERE iri = ?", o.IRI).Scan(&old); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read tags of %s: %w", o.IRI, err)
+	}
+	for _, tag := range strings.Fields(old) {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM object_tags WHERE tag = ? AND object_iri = ?", tag, o.IRI); err != nil {
+			return fmt.Errorf("clear tags of %s: %w", o.IRI, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE objects SET tags = ? WHERE iri = ?", strings.Join(o.Tags, " "), o.IRI); err != nil {
+		return fmt.Errorf("record tags of %s: %w", o.IRI, err)
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM mentions WHERE object_iri = ?", o.IRI); err != nil {
 		return fmt.Errorf("clear mentions of %s: %w", o.IRI, err)
 	}
+	return addTagsAndMentions(ctx, tx, o)
+}
+
+// addTagsAndMentions records the hashtags and mentions of a new object:
+// nothing to clear, so an object without any costs no statement.
+func addTagsAndMentions(ctx context.Context, tx querier, o *content.Object) error {
 	for _, tag := range o.Tags {
 		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO object_tags (tag, object_iri, published) VALUES (?, ?, ?)",
 			tag, o.IRI, millis(o.Published)); err != nil {
@@ -163,7 +174,7 @@ func putTagsAndMentions(ctx context.Context, tx *sql.Tx, o *content.Object) erro
 // changes nothing and reports inserted=false.
 func (db *DB) PutObject(ctx context.Context, o *content.Object) (inserted bool, err error) {
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
-		inserted, err = insertObject(ctx, tx, nil, o)
+		inserted, err = insertObject(ctx, tx, o)
 		return err
 	})
 	return inserted, err
@@ -249,4 +260,55 @@ func (db *DB) CountObjects(ctx context.Context, local bool) (int, error) {
 		return 0, fmt.Errorf("count objects: %w", err)
 	}
 	return n, nil
+}
+
+// querier is what the writes of one transaction go through: the
+// transaction itself, or a stmtCache over it for a batch.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// stmtCache prepares each statement of a batch once: the driver otherwise
+// compiles the SQL anew for every row, and a burst of received posts
+// writes thousands of rows in one transaction.
+type stmtCache struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtCache(tx *sql.Tx) *stmtCache { return &stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}} }
+
+func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return c.tx.QueryRowContext(ctx, query, args...) // reports the error through the Row
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.stmts {
+		st.Close()
+	}
 }

@@ -153,7 +153,7 @@ func writePostObject(ctx context.Context, tx *sql.Tx, p *content.Post, o *conten
 		_, err := deleteObject(ctx, tx, o.IRI, o.AttributedTo, now)
 		return err
 	}
-	inserted, err := insertObject(ctx, tx, nil, o)
+	inserted, err := insertObject(ctx, tx, o)
 	if err != nil || inserted {
 		return err
 	}

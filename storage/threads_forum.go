@@ -33,7 +33,7 @@ func scanThread(row rowScanner) (*content.Thread, error) {
 // same Page changes nothing and reports started=false.
 func (db *DB) StartThread(ctx context.Context, forumID int64, o *content.Object) (started bool, err error) {
 	err = db.writeTx(ctx, func(tx *sql.Tx) error {
-		inserted, err := insertObject(ctx, tx, nil, o)
+		inserted, err := insertObject(ctx, tx, o)
 		if err != nil || !inserted {
 			return err
 		}
@@ -43,7 +43,7 @@ func (db *DB) StartThread(ctx context.Context, forumID int64, o *content.Object)
 	return started, err
 }
 
-func insertThread(ctx context.Context, tx *sql.Tx, forumID int64, o *content.Object) error {
+func insertThread(ctx context.Context, tx querier, forumID int64, o *content.Object) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO threads (iri, forum_id, title, author, author_name, author_handle, created_at, last_activity)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.IRI, forumID, o.Name, o.AttributedTo, o.AuthorName, o.AuthorHandle,
 		millis(o.Published), millis(o.Published))

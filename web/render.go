@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kring/content"
@@ -22,21 +24,58 @@ var pageNames = []string{"home", "member", "login", "settings", "follows", "foll
 	"page", "admin_pages", "notifications", "compose", "post", "tag",
 	"forums", "forum", "thread", "thread_new", "admin_forums"}
 
-// parseTemplates builds every page once per language, with t bound to that
-// language's catalogue, so rendering never clones or re-escapes templates.
-func (s *Server) parseTemplates() (map[content.Language]map[string]*template.Template, error) {
-	out := make(map[content.Language]map[string]*template.Template, len(s.catalogs))
-	for lang, cat := range s.catalogs {
-		out[lang] = make(map[string]*template.Template, len(pageNames))
+// pageTemplates holds each page's template per language, parsed on first
+// use with t bound to that language's catalogue, so rendering never clones
+// or re-escapes templates. Parsing all of them up front would keep some
+// 3 MiB of templates no visitor of a small node may ever ask for (the
+// node's idle memory is a target); they are all parsed once at start to
+// fail fast on an error, and that copy is left to the collector.
+type pageTemplates struct {
+	s     *Server
+	mu    sync.Mutex
+	pages map[content.Language]map[string]*template.Template
+}
+
+func (p *pageTemplates) get(lang content.Language, name string) (*template.Template, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.pages[lang][name]; ok {
+		return t, nil
+	}
+	cat, ok := p.s.catalogs[lang]
+	if !ok || !slices.Contains(pageNames, name) {
+		return nil, fmt.Errorf("render %s: no such page in language %q", name, lang)
+	}
+	t, err := p.s.parseTemplate(cat, name)
+	if err != nil {
+		return nil, err
+	}
+	if p.pages[lang] == nil {
+		p.pages[lang] = map[string]*template.Template{}
+	}
+	p.pages[lang][name] = t
+	return t, nil
+}
+
+func (s *Server) parseTemplate(cat catalog, name string) (*template.Template, error) {
+	t, err := template.New(name).Funcs(s.funcs(cat)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	if err != nil {
+		return nil, fmt.Errorf("parse template %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// checkTemplates parses every page in every language once, so that a
+// broken template stops the start rather than a visitor's request.
+func (s *Server) checkTemplates() error {
+	for _, cat := range s.catalogs {
 		for _, name := range pageNames {
-			t, err := template.New(name).Funcs(s.funcs(cat)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-			if err != nil {
-				return nil, fmt.Errorf("parse template %s: %w", name, err)
+			if _, err := s.parseTemplate(cat, name); err != nil {
+				return err
 			}
-			out[lang][name] = t
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (s *Server) funcs(cat catalog) template.FuncMap {
@@ -131,9 +170,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			v.Switch = append(v.Switch, langOption{Code: l, Name: cat.t("language.name." + string(l))})
 		}
 	}
-	t, ok := s.pages[st.lang][name]
-	if !ok {
-		return fmt.Errorf("render %s: no such page in language %q", name, st.lang)
+	t, err := s.pages.get(st.lang, name)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -40,7 +40,7 @@ type Server struct {
 	handler http.Handler
 
 	catalogs map[content.Language]catalog
-	pages    map[content.Language]map[string]*template.Template
+	pages    *pageTemplates
 	static   *staticFiles
 
 	node      nodeCache
@@ -118,9 +118,10 @@ func newServer(db *storage.DB, cfg Config) (*Server, error) {
 	if s.static, err = loadStatic(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	if s.pages, err = s.parseTemplates(); err != nil {
+	if err := s.checkTemplates(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	s.pages = &pageTemplates{s: s, pages: map[content.Language]map[string]*template.Template{}}
 	if err := s.registerRoutes(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
