@@ -109,6 +109,8 @@ const (
 	ModUnban        ModAction = "unban"
 	ModMarkAnswer   ModAction = "mark_answer"
 	ModUnmarkAnswer ModAction = "unmark_answer"
+	ModAddMod       ModAction = "add_moderator"
+	ModRemoveMod    ModAction = "remove_moderator"
 )
 
 // ModEntry is one line of the moderation log.

@@ -339,3 +339,33 @@ func TestForumUpdateReachesFollowers(t *testing.T) {
 		return err == nil && g.Name == "Open data en de Woo" && g.PublicKeyPEM != ""
 	})
 }
+
+// TestSetModeratorIsLoggedAndSent: making a moderator is logged and sent
+// to the forum's followers as Add to the moderators collection.
+func TestSetModeratorIsLoggedAndSent(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	b := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
+	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
+	forum := createForum(t, a.DB, "opendata", "Open data")
+	group := a.IRIs().Group("opendata")
+	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the follow", 10*time.Second, func() bool { n, _, _ := a.DB.Followers(ctx, group, 0, 10); return n == 1 })
+	if err := a.SetModerator(ctx, a.IRIs().InstanceActor(), forum, alice, true); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := a.DB.IsModerator(ctx, forum.ID, alice.ID); !ok {
+		t.Fatal("alice is no moderator")
+	}
+	log, _ := a.DB.ModLog(ctx, forum.ID, 5)
+	if len(log) != 1 || log[0].Action != content.ModAddMod || log[0].Target != a.Actor("alice") {
+		t.Errorf("moderation log: %+v", log)
+	}
+	waitFor(t, "b to receive the Add", 10*time.Second, func() bool {
+		in, _ := b.DB.CountInbox(ctx)
+		return in.Received >= 2 && in.Received == in.Processed // the Accept of the follow, and the Add
+	})
+}

@@ -250,3 +250,32 @@ func unchanged(t *content.Thread, action content.ModAction) bool {
 	}
 	return false
 }
+
+// SetModerator makes a member a moderator of a forum, or no longer: logged
+// with who did it (an admin's actor, or the instance actor for the
+// command line), and sent to the forum's followers as Add or Remove on the
+// moderators collection, which Lemmy and Mbin read to trust moderators'
+// actions. The Group sends it itself: its server vouches for it.
+func (n *Node) SetModerator(ctx context.Context, by string, f *content.Forum, m *content.Member, on bool) error {
+	if err := n.db.SetModerator(ctx, f.ID, m.ID, on); err != nil {
+		return err
+	}
+	action, typ := content.ModAddMod, "Add"
+	if !on {
+		action, typ = content.ModRemoveMod, "Remove"
+	}
+	member := n.iris.Actor(m.Username)
+	if err := n.db.LogModeration(ctx, content.ModEntry{ForumID: f.ID, Moderator: by, Action: action, Target: member}); err != nil {
+		return err
+	}
+	group := n.iris.Group(f.Name)
+	targets, err := n.db.FollowerInboxes(ctx, group)
+	if err != nil || len(targets) == 0 {
+		return err
+	}
+	doc := map[string]any{"@context": ASContext, "id": n.iris.Activity(newID()), "type": typ, "actor": group,
+		"object": member, "target": moderatorsIRI(n.iris, group), "to": []string{Public}, "cc": []string{n.iris.Followers(group)},
+		"audience": group}
+	_, err = n.enqueue(ctx, group, doc, nil, true, targets)
+	return err
+}

@@ -69,6 +69,8 @@ var modActionKeys = map[content.ModAction]string{
 	content.ModUnban:        "admin_forums.action_unban",
 	content.ModMarkAnswer:   "admin_forums.action_mark_answer",
 	content.ModUnmarkAnswer: "admin_forums.action_unmark_answer",
+	content.ModAddMod:       "admin_forums.action_add_moderator",
+	content.ModRemoveMod:    "admin_forums.action_remove_moderator",
 }
 
 // adminForumNotices are the notices after a change (?done=...).
@@ -262,7 +264,7 @@ func (s *Server) setModerator(w http.ResponseWriter, r *http.Request, admin *con
 		return err
 	}
 	on := r.PostForm.Get("action") == "add_moderator"
-	if err := s.db.SetModerator(ctx, f.ID, m.ID, on); err != nil {
+	if err := s.cfg.Federation.SetModerator(ctx, s.cfg.Federation.IRIs().Actor(admin.Username), f, m, on); err != nil {
 		return err
 	}
 	s.log.Info("forum moderator changed", "request_id", reqFrom(ctx).id, "member_id", admin.ID, "forum", f.Name,

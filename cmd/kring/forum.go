@@ -262,7 +262,7 @@ func forumModeratorCommand(s streams, name, usage string, on bool) *cli.Command 
 }
 
 func runForumModerator(ctx context.Context, cfg forumConfig, username string, on bool, s streams) error {
-	db, _, err := openNode(ctx, cfg.commonConfig)
+	db, node, err := openNode(ctx, cfg.commonConfig)
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,12 @@ func runForumModerator(ctx context.Context, cfg forumConfig, username string, on
 		fmt.Fprintf(s.out, "%s does not moderate %s.\n", m.Username, f.Name)
 		return nil
 	}
-	if err := db.SetModerator(ctx, f.ID, m.ID, on); err != nil {
+	fed, err := newFederation(db, node, fedOptions{}, newLogger(s.err, cfg.commonConfig))
+	if err != nil {
+		return err
+	}
+	// The command line speaks for the node: its instance actor did it.
+	if err := fed.SetModerator(ctx, fed.IRIs().InstanceActor(), f, m, on); err != nil {
 		return err
 	}
 	if on {

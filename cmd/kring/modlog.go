@@ -84,6 +84,8 @@ func runModlog(ctx context.Context, cfg modlogConfig, s streams) error {
 		mod := e.Moderator
 		if name, ok := iris.LocalUsername(mod); ok {
 			mod = name
+		} else if mod == iris.InstanceActor() {
+			mod = "(command line)" // an admin at the node's command line
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", formatTime(e.CreatedAt), orDash(names[e.ForumID]), mod, e.Action, e.Target,
 			orDash(oneLine(e.Reason, 80)))

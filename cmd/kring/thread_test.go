@@ -243,7 +243,7 @@ func TestModlogCommand(t *testing.T) {
 	dir, _ := forumNode(t)
 	wantOK(t, kring(t, "forum", "add", "verkeer", "--data", dir))
 
-	r := kring(t, "modlog", "--data", dir)
+	r := kring(t, "modlog", "--forum", "verkeer", "--data", dir)
 	wantOK(t, r)
 	if want := "The moderation log is empty.\n"; r.stdout != want {
 		t.Errorf("empty modlog = %q, want %q", r.stdout, want)
@@ -257,7 +257,7 @@ func TestModlogCommand(t *testing.T) {
 	r = kring(t, "modlog", "--data", dir)
 	wantOK(t, r)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(lines) != 4 || !regexp.MustCompile(`^TIME +FORUM +MODERATOR +ACTION +TARGET +REASON$`).MatchString(lines[0]) {
+	if len(lines) != 5 || !regexp.MustCompile(`^TIME +FORUM +MODERATOR +ACTION +TARGET +REASON$`).MatchString(lines[0]) {
 		t.Fatalf("modlog:\n%s", r.stdout)
 	}
 	// Newest first; moderators of this node by username.
@@ -265,6 +265,7 @@ func TestModlogCommand(t *testing.T) {
 		`^\d{4}-\d\d-\d\d \d\d:\d\d +verkeer +ada +ban +https://elsewhere\.test/users/troll +-$`,
 		`^\d{4}-\d\d-\d\d \d\d:\d\d +opendata +ada +lock +` + regexp.QuoteMeta(thread) + ` +klaar$`,
 		`^\d{4}-\d\d-\d\d \d\d:\d\d +opendata +mod +ban +\S+/users/bob +spam en meer$`,
+		`^\d{4}-\d\d-\d\d \d\d:\d\d +opendata +\(command line\) +add_moderator +\S+/users/mod +-$`,
 	}
 	for i, w := range want {
 		if !regexp.MustCompile(w).MatchString(lines[i+1]) {
