@@ -32,6 +32,20 @@ func createForum(t *testing.T, db *storage.DB, name, title string) *content.Foru
 	return f
 }
 
+// followForum has member m of node n follow a forum on node at and waits
+// until the forum counts want followers.
+func followForum(t *testing.T, n *fedtest.Node, m *content.Member, at *fedtest.Node, forum string, want int) {
+	t.Helper()
+	ctx := context.Background()
+	if g, err := n.Follow(ctx, m, forum+"@"+at.Host); err != nil || g.Type != "Group" {
+		t.Fatalf("%s follows %s: %+v, %v", m.Username, forum, g, err)
+	}
+	waitFor(t, "the follow of "+forum, 10*time.Second, func() bool {
+		total, _, _ := at.DB.Followers(ctx, at.IRIs().Group(forum), 0, 10)
+		return total == want
+	})
+}
+
 // TestForumAcrossThreeNodes: members of b and c follow a forum on a; a
 // member of a starts a thread; b and c get it through the forum's Group;
 // b's member replies; the reply lands in the thread on a and reaches c
@@ -182,13 +196,7 @@ func TestForumModeration(t *testing.T) {
 	if err := a.DB.SetModerator(ctx, forum.ID, alice.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the follow", 10*time.Second, func() bool {
-		n, _, _ := a.DB.Followers(ctx, a.IRIs().Group("opendata"), 0, 10)
-		return n == 1
-	})
+	followForum(t, b, bob, a, "opendata", 1)
 	thread, err := a.StartThread(ctx, dave, forum, federation.ThreadInput{Title: "Vraag", Body: "Hoe doen jullie dat?"})
 	if err != nil {
 		t.Fatal(err)
@@ -265,13 +273,7 @@ func TestGroupCollections(t *testing.T) {
 	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
 	forum := createForum(t, a.DB, "opendata", "Open data")
 	a.DB.SetModerator(ctx, forum.ID, alice.ID, true)
-	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the follow", 10*time.Second, func() bool {
-		n, _, _ := a.DB.Followers(ctx, a.IRIs().Group("opendata"), 0, 10)
-		return n == 1
-	})
+	followForum(t, b, bob, a, "opendata", 1)
 	th, err := a.StartThread(ctx, alice, forum, federation.ThreadInput{Title: "Vastgezet", Body: "Lees dit eerst."})
 	if err != nil {
 		t.Fatal(err)
@@ -325,11 +327,8 @@ func TestForumUpdateReachesFollowers(t *testing.T) {
 	b := fedtest.NewNode(t, fedtest.NodeOptions{})
 	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
 	forum := createForum(t, a.DB, "opendata", "Open data")
-	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
-		t.Fatal(err)
-	}
+	followForum(t, b, bob, a, "opendata", 1)
 	group := a.IRIs().Group("opendata")
-	waitFor(t, "the follow", 10*time.Second, func() bool { n, _, _ := a.DB.Followers(ctx, group, 0, 10); return n == 1 })
 	forum.Title = "Open data en de Woo"
 	if err := a.UpdateForum(ctx, forum); err != nil {
 		t.Fatal(err)
@@ -349,11 +348,7 @@ func TestSetModeratorIsLoggedAndSent(t *testing.T) {
 	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
 	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
 	forum := createForum(t, a.DB, "opendata", "Open data")
-	group := a.IRIs().Group("opendata")
-	if _, err := b.Follow(ctx, bob, "opendata@"+a.Host); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the follow", 10*time.Second, func() bool { n, _, _ := a.DB.Followers(ctx, group, 0, 10); return n == 1 })
+	followForum(t, b, bob, a, "opendata", 1)
 	if err := a.SetModerator(ctx, a.IRIs().InstanceActor(), forum, alice, true); err != nil {
 		t.Fatal(err)
 	}
