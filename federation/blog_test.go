@@ -205,3 +205,47 @@ func TestOrganisationBoostBringsPosts(t *testing.T) {
 		t.Error("a followers-only post reached a node that does not follow its author")
 	}
 }
+
+// TestNotePagesForPeople: a person opening a reply's id lands on the reply
+// in its thread or post; a plain note goes to its author's profile.
+func TestNotePagesForPeople(t *testing.T) {
+	ctx := context.Background()
+	a := fedtest.NewNode(t, fedtest.NodeOptions{})
+	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
+	post, err := a.SavePost(ctx, alice, nil, federation.PostInput{Title: "Vraag", Body: "Wat vindt u?", Language: content.LanguageDutch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := a.Reply(ctx, alice, post.IRI, "Zelf vind ik het goed.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forum := createForum(t, a.DB, "opendata", "Open data")
+	th, err := a.StartThread(ctx, alice, forum, federation.ThreadInput{Title: "Draad", Body: "Eerste."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := a.Reply(ctx, alice, th.IRI, "Antwoord.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := a.PublishNote(ctx, alice, "Gewoon een notitie.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct{ iri, want string }{
+		{reply.IRI, a.IRIs().PostURL("alice", post.Slug) + "#c"},
+		{answer.IRI, a.IRIs().ThreadPage("opendata", th.ID) + "#c"},
+		{note.IRI, a.IRIs().Profile("alice")},
+	} {
+		res, err := client.Get(tc.iri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || !strings.HasPrefix(loc, tc.want) {
+			t.Errorf("GET %s for people: %d to %q, want %s...", tc.iri, res.StatusCode, loc, tc.want)
+		}
+	}
+}

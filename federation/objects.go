@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,11 +108,26 @@ func (n *Node) serveNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !WantsActivityJSON(r) {
-		name, _ := n.iris.LocalUsername(o.AttributedTo)
-		http.Redirect(w, r, "/@"+name, http.StatusFound)
+		http.Redirect(w, r, n.notePage(r.Context(), o), http.StatusFound)
 		return
 	}
 	writeRawActivityJSON(w, []byte(o.Raw))
+}
+
+// notePage is where people read a local note: a reply in its place on the
+// thread or post it belongs to, anything else on its author's profile.
+func (n *Node) notePage(ctx context.Context, o *content.Object) string {
+	anchor := "#c" + strconv.FormatInt(o.ID, 10)
+	if o.Root != "" {
+		if t, err := n.db.ThreadByIRI(ctx, o.Root); err == nil {
+			return n.iris.ThreadPage(t.Forum, t.ID) + anchor
+		}
+		if p, err := n.db.PostByIRI(ctx, o.Root); err == nil && p.State == content.PostPublished {
+			return n.iris.PostURL(p.Author, p.Slug) + anchor
+		}
+	}
+	name, _ := n.iris.LocalUsername(o.AttributedTo)
+	return n.iris.Profile(name)
 }
 
 // serveActivity serves a public local activity as it was sent.
