@@ -296,3 +296,80 @@ func (n *Node) notifyForumFollowers(ctx context.Context, t *content.Thread) {
 		}
 	}
 }
+
+// EditInForum changes a member's own question or reply: new Markdown
+// text and, for a question, a new title (empty keeps it). The Group
+// passes the Update on to the forum's followers.
+func (n *Node) EditInForum(ctx context.Context, m *content.Member, objectIRI, title, body string) (*content.Object, error) {
+	actor := n.iris.Actor(m.Username)
+	o, err := n.db.ObjectByIRI(ctx, objectIRI)
+	switch {
+	case err != nil || o.Deleted:
+		return nil, content.Errorf(content.KindNotFound, "", "object.not_found", "nothing to edit at %s", objectIRI)
+	case o.AttributedTo != actor || !o.Local:
+		return nil, content.Errorf(content.KindForbidden, "", "object.not_yours", "only its author can edit this")
+	}
+	t, err := n.db.ThreadOf(ctx, objectIRI)
+	if err != nil {
+		return nil, content.Errorf(content.KindNotFound, "", "thread.not_found", "%s is not in a forum thread here", objectIRI)
+	}
+	isQuestion := t.IRI == objectIRI
+	if !isQuestion || strings.TrimSpace(title) == "" {
+		title = o.Name
+	}
+	if err := content.ValidatePostText(orText(title, "-"), "", body); err != nil {
+		return nil, err
+	}
+	f, err := n.db.ForumByID(ctx, t.ForumID)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(o.Raw), &doc); err != nil {
+		return nil, fmt.Errorf("edit %s: %w", objectIRI, err)
+	}
+	delete(doc, "@context")
+	rendered := content.RenderMarkdown(body, content.MarkdownOptions{TagURL: n.iris.Tag, LocalHost: n.iris.Host()})
+	now := n.now().Truncate(time.Second)
+	doc["content"], doc["updated"] = rendered.HTML, now.Format(time.RFC3339)
+	doc["source"] = map[string]string{"content": body, "mediaType": "text/markdown"}
+	if _, ok := doc["contentMap"]; ok {
+		doc["contentMap"] = map[string]string{string(f.Language): rendered.HTML}
+	}
+	if isQuestion {
+		doc["name"] = strings.TrimSpace(title)
+	}
+	raw, err := marshalAS(withContext(doc))
+	if err != nil {
+		return nil, err
+	}
+	o.Name, o.Content, o.Updated, o.Raw, o.Tags = strings.TrimSpace(title), rendered.HTML, now, string(raw), rendered.Tags
+	if !isQuestion {
+		o.Name = ""
+	}
+	if o.Mentions, err = n.db.ObjectMentions(ctx, o.IRI); err != nil { // an edit keeps who was named
+		return nil, err
+	}
+	if err := n.db.UpdateObject(ctx, o); err != nil {
+		return nil, err
+	}
+	if isQuestion {
+		if err := n.db.RetitleThread(ctx, t.IRI, o.Name); err != nil {
+			return nil, err
+		}
+	}
+	group := n.iris.Group(f.Name)
+	update := map[string]any{"@context": ASContext, "id": n.iris.Activity(newID()), "type": "Update", "actor": actor,
+		"to": []string{group, Public}, "cc": []string{}, "audience": group, "object": doc}
+	if err := n.publishInForum(ctx, actor, f, update, o.IRI, false, nil); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func orText(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
+}

@@ -46,6 +46,24 @@ func followForum(t *testing.T, n *fedtest.Node, m *content.Member, at *fedtest.N
 	})
 }
 
+// forumPair is node a with a forum "opendata" and its member alice, and
+// node b whose member bob follows the forum.
+type forumPair struct {
+	a, b       *fedtest.Node
+	alice, bob *content.Member
+	forum      *content.Forum
+}
+
+func newForumPair(t *testing.T) *forumPair {
+	t.Helper()
+	x := &forumPair{a: fedtest.NewNode(t, fedtest.NodeOptions{}), b: fedtest.NewNode(t, fedtest.NodeOptions{})}
+	x.alice = storagetest.Member(t, x.a.DB, "alice", content.RoleMember, "correct horse battery")
+	x.bob = storagetest.Member(t, x.b.DB, "bob", content.RoleMember, "correct horse battery")
+	x.forum = createForum(t, x.a.DB, "opendata", "Open data")
+	followForum(t, x.b, x.bob, x.a, "opendata", 1)
+	return x
+}
+
 // TestForumAcrossThreeNodes: members of b and c follow a forum on a; a
 // member of a starts a thread; b and c get it through the forum's Group;
 // b's member replies; the reply lands in the thread on a and reaches c
@@ -343,12 +361,8 @@ func TestForumUpdateReachesFollowers(t *testing.T) {
 // to the forum's followers as Add to the moderators collection.
 func TestSetModeratorIsLoggedAndSent(t *testing.T) {
 	ctx := context.Background()
-	a := fedtest.NewNode(t, fedtest.NodeOptions{})
-	b := fedtest.NewNode(t, fedtest.NodeOptions{})
-	alice := storagetest.Member(t, a.DB, "alice", content.RoleMember, "correct horse battery")
-	bob := storagetest.Member(t, b.DB, "bob", content.RoleMember, "correct horse battery")
-	forum := createForum(t, a.DB, "opendata", "Open data")
-	followForum(t, b, bob, a, "opendata", 1)
+	x := newForumPair(t)
+	a, b, alice, forum := x.a, x.b, x.alice, x.forum
 	if err := a.SetModerator(ctx, a.IRIs().InstanceActor(), forum, alice, true); err != nil {
 		t.Fatal(err)
 	}
@@ -362,5 +376,45 @@ func TestSetModeratorIsLoggedAndSent(t *testing.T) {
 	waitFor(t, "b to receive the Add", 10*time.Second, func() bool {
 		in, _ := b.DB.CountInbox(ctx)
 		return in.Received >= 2 && in.Received == in.Processed // the Accept of the follow, and the Add
+	})
+}
+
+// TestEditInForum: authors edit their question (title too) and replies;
+// the followers' servers get the new version through the Group; nobody
+// else may edit them.
+func TestEditInForum(t *testing.T) {
+	ctx := context.Background()
+	x := newForumPair(t)
+	a, b, alice, forum := x.a, x.b, x.alice, x.forum
+	dave := storagetest.Member(t, a.DB, "dave", content.RoleMember, "correct horse battery")
+	th, err := a.StartThread(ctx, alice, forum, federation.ThreadInput{Title: "Eerste titel", Body: "Eerste tekst."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := a.Reply(ctx, alice, th.IRI, "Aanvulling.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EditInForum(ctx, dave, th.IRI, "Gekaapt", "Niet van mij."); content.KindOf(err) != content.KindForbidden {
+		t.Fatalf("another member edited the question: %v", err)
+	}
+	if _, err := a.EditInForum(ctx, alice, th.IRI, "Betere titel", "Betere tekst."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EditInForum(ctx, alice, reply.IRI, "genegeerd", "Aanvulling, verbeterd."); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := a.DB.ThreadByIRI(ctx, th.IRI)
+	if got.Title != "Betere titel" {
+		t.Errorf("thread title on a: %q", got.Title)
+	}
+	if o, _ := a.DB.ObjectByIRI(ctx, reply.IRI); o.Name != "" || !strings.Contains(o.Content, "verbeterd") {
+		t.Errorf("reply on a: name %q, %q", o.Name, o.Content)
+	}
+	waitFor(t, "b to have both edits", 10*time.Second, func() bool {
+		q, err1 := b.DB.ObjectByIRI(ctx, th.IRI)
+		r, err2 := b.DB.ObjectByIRI(ctx, reply.IRI)
+		return err1 == nil && err2 == nil && q.Name == "Betere titel" && strings.Contains(q.Content, "Betere tekst") &&
+			strings.Contains(r.Content, "verbeterd")
 	})
 }

@@ -394,3 +394,14 @@ func (db *DB) Watchers(ctx context.Context, threadIRI string) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// RetitleThread changes the title forum pages list a thread under, after
+// its author edited the question.
+func (db *DB) RetitleThread(ctx context.Context, iri, title string) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE threads SET title = ? WHERE iri = ?", title, iri); err != nil {
+			return fmt.Errorf("retitle thread %s: %w", iri, err)
+		}
+		return nil
+	})
+}

@@ -73,6 +73,16 @@ func threadCommand(s streams) *cli.Command {
 				Action: threadAction(s, nil, runThreadReply),
 			},
 			{
+				Name:      "edit",
+				Usage:     "change a member's own question or reply; the forum's followers get the new version",
+				UsageText: "kring thread edit --as NAME IRI (--text TEXT | --file FILE) [--title TITLE] [--data DIR]",
+				ArgsUsage: "IRI",
+				Flags: append(append(actingFlags(),
+					&cli.StringFlag{Name: "title", Usage: "a question's new title (default: unchanged)", EnvVars: []string{"KRING_THREAD_TITLE"}}),
+					threadTextFlags()...),
+				Action: threadAction(s, []string{"IRI"}, runThreadEdit),
+			},
+			{
 				Name:      "list",
 				Usage:     "list a forum's threads: pinned first, then by last activity",
 				UsageText: "kring thread list --forum FORUM [--data DIR]",
@@ -151,7 +161,7 @@ func checkThreadFlags(c *cli.Context, cfg threadConfig) error {
 	case name == "reply" && cfg.To == "":
 		return usageError(c, "--to is missing: give the id of the thread or reply to answer")
 	}
-	if (name == "new" || name == "reply") && (cfg.Text == "") == (cfg.File == "") {
+	if (name == "new" || name == "reply" || name == "edit") && (cfg.Text == "") == (cfg.File == "") {
 		return usageError(c, "give the text as --text TEXT or --file FILE, not both")
 	}
 	return nil
@@ -195,12 +205,19 @@ func memberSession(ctx context.Context, cfg actingConfig, s streams) (*actingEnv
 	return env, nil
 }
 
-func runThreadNew(ctx context.Context, cfg threadConfig, s streams) error {
+// writingSession reads the text a command writes and opens the node for
+// the member who writes it.
+func writingSession(ctx context.Context, cfg threadConfig, s streams) (*actingEnv, string, error) {
 	text, err := cfg.text(s)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	env, err := memberSession(ctx, cfg.actingConfig, s)
+	return env, text, err
+}
+
+func runThreadNew(ctx context.Context, cfg threadConfig, s streams) error {
+	env, text, err := writingSession(ctx, cfg, s)
 	if err != nil {
 		return err
 	}
@@ -218,11 +235,7 @@ func runThreadNew(ctx context.Context, cfg threadConfig, s streams) error {
 }
 
 func runThreadReply(ctx context.Context, cfg threadConfig, s streams) error {
-	text, err := cfg.text(s)
-	if err != nil {
-		return err
-	}
-	env, err := memberSession(ctx, cfg.actingConfig, s)
+	env, text, err := writingSession(ctx, cfg, s)
 	if err != nil {
 		return err
 	}
@@ -238,6 +251,21 @@ func runThreadReply(ctx context.Context, cfg threadConfig, s streams) error {
 		return explainForumError(err, hints)
 	}
 	fmt.Fprintf(s.out, "Replied to %s.\nid: %s\n", cfg.To, obj.IRI)
+	return nil
+}
+
+func runThreadEdit(ctx context.Context, cfg threadConfig, s streams) error {
+	env, text, err := writingSession(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	defer env.db.Close()
+	iri := cfg.Args[0]
+	o, err := env.fed.EditInForum(ctx, env.member, iri, cfg.Title, text)
+	if err != nil {
+		return explainForumError(err, errHints{thread: iri, as: cfg.As})
+	}
+	fmt.Fprintf(s.out, "Edited %s.\n", o.IRI)
 	return nil
 }
 

@@ -288,3 +288,26 @@ func TestModlogCommand(t *testing.T) {
 	wantError(t, kring(t, "modlog", "--limit", "0", "--data", dir), 2, "--limit 0: give a number from 1 to 1000", "kring modlog --help")
 	wantErrorContains(t, kring(t, "modlog", "opendata", "--data", dir), 2, `unexpected argument "opendata"`)
 }
+
+// TestThreadEditCommand: a member edits their own question and its
+// title; someone else's is refused with the reason.
+func TestThreadEditCommand(t *testing.T) {
+	t.Parallel()
+	dir, db := forumNode(t)
+	ctx := context.Background()
+	thread := newThread(t, dir, "alice", "Welke datasets?", "Wat is er?")
+	r := kring(t, "thread", "edit", "--as", "alice", thread, "--title", "Welke open datasets?", "--text", "Wat publiceert u al?", "--data", dir)
+	wantOK(t, r)
+	if r.stdout != "Edited "+thread+".\n" {
+		t.Errorf("edit printed %q", r.stdout)
+	}
+	th, err := db.ThreadByIRI(ctx, thread)
+	if err != nil || th.Title != "Welke open datasets?" {
+		t.Fatalf("thread after the edit: %+v, %v", th, err)
+	}
+	if o, _ := db.ObjectByIRI(ctx, thread); !strings.Contains(o.Content, "Wat publiceert u al?") {
+		t.Errorf("question after the edit: %q", o.Content)
+	}
+	wantErrorContains(t, kring(t, "thread", "edit", "--as", "bob", thread, "--text", "Van mij", "--data", dir), 1, "only its author can edit this")
+	wantErrorContains(t, kring(t, "thread", "edit", "--as", "alice", thread, "--data", dir), 2, "--text TEXT or --file FILE")
+}
