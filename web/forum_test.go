@@ -451,3 +451,46 @@ func TestFollowForum(t *testing.T) {
 		t.Errorf("after unfollowing bob still got a notification (%d)", after)
 	}
 }
+
+// TestEditOwnForumPosts: the author finds edit forms for their question
+// and reply, and saving changes them; another member cannot.
+func TestEditOwnForumPosts(t *testing.T) {
+	x := newForumFixture(t)
+	ctx := context.Background()
+	f := x.createForum(t, "opendata", "Open data")
+	th, err := x.fed.StartThread(ctx, x.aliceM, f, federation.ThreadInput{Title: "Eerste titel", Body: "Eerste **tekst**."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := x.fed.Reply(ctx, x.aliceM, th.IRI, "Mijn aanvulling.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := threadPath(th)
+	page := x.alice.get(path)
+	for _, want := range []string{`id="edit-question"`, "Eerste **tekst**.", "Mijn aanvulling.</textarea>"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("alice's thread page lacks %q", want)
+		}
+	}
+	if strings.Contains(x.bob.get(path).body, `id="edit-question"`) {
+		t.Error("bob is offered to edit alice's question")
+	}
+	res := x.alice.post(path+"/edit", url.Values{"csrf": {x.alice.csrf(path)}, "title": {"Betere titel"}, "text": {"Betere tekst."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit question: %d\n%s", res.StatusCode, res.body)
+	}
+	res = x.alice.post(path+"/edit", url.Values{"csrf": {x.alice.csrf(path)}, "object": {reply.IRI}, "text": {"Verbeterde aanvulling."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit reply: %d\n%s", res.StatusCode, res.body)
+	}
+	page = x.anonymous.get(path)
+	for _, want := range []string{"Betere titel", "Betere tekst.", "Verbeterde aanvulling."} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the thread page lacks %q after the edits", want)
+		}
+	}
+	if res := x.bob.post(path+"/edit", url.Values{"csrf": {x.bob.csrf(path)}, "object": {reply.IRI}, "text": {"Van bob"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("bob edits alice's reply: %d, want 403", res.StatusCode)
+	}
+}

@@ -26,6 +26,7 @@ var threadActions = map[string]func(s *Server, ctx context.Context, a *threadAct
 	"ban":          (*Server).banFromThread,
 	"answer":       (*Server).markAnswer,
 	"move":         (*Server).moveThread,
+	"edit":         (*Server).editInThread,
 }
 
 // threadActionRequest is one button press on a thread page.
@@ -199,4 +200,30 @@ func (s *Server) moveThread(ctx context.Context, a *threadActionRequest) (string
 		return "", err
 	}
 	return "/f/" + to.Name + "/" + strconv.FormatInt(a.thread.ID, 10) + "?done=move", nil
+}
+
+// editInThread saves the viewer's edit of their question (field object
+// empty) or of one of their replies.
+func (s *Server) editInThread(ctx context.Context, a *threadActionRequest) (string, error) {
+	iri := a.form.Get("object")
+	if iri == "" {
+		iri = a.thread.IRI
+	}
+	if iri != a.thread.IRI {
+		if _, err := s.inThread(ctx, a.thread, iri); err != nil {
+			return "", err
+		}
+	}
+	if err := s.spendWrite(a.member); err != nil {
+		return "", err
+	}
+	text := strings.ReplaceAll(a.form.Get("text"), "\r\n", "\n")
+	o, err := s.cfg.Federation.EditInForum(ctx, a.member, iri, a.form.Get("title"), text)
+	if err != nil {
+		return "", err
+	}
+	if o.IRI == a.thread.IRI {
+		return a.back, nil
+	}
+	return a.back + "#c" + strconv.FormatInt(o.ID, 10), nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"slices"
@@ -32,8 +33,10 @@ type threadView struct {
 	ViewerActor string
 	MoveTo      []forumCard // the other forums, for moderators
 	MaxReply    int
-	LoginHref   string // the login page, back to this thread
-	Done        string // catalogue key of what the last action did
+	// QuestionSource is the question's Markdown, for its author's edit form.
+	QuestionSource string
+	LoginHref      string // the login page, back to this thread
+	Done           string // catalogue key of what the last action did
 }
 
 // replyView is one reply. The replies come depth first; Open and Close
@@ -57,9 +60,10 @@ type replyView struct {
 	Date         string // in words, in the visitor's language
 	HTML         template.HTML
 	IsAnswer     bool
-	Own          bool // the viewer wrote it
-	Open         bool // it starts a list nested in the reply before it
-	Close        int  // lists closed after the reply before it, which ends too
+	Own          bool   // the viewer wrote it
+	Source       string // its Markdown, for the viewer's own replies (the edit form)
+	Open         bool   // it starts a list nested in the reply before it
+	Close        int    // lists closed after the reply before it, which ends too
 }
 
 // threadPage shows a thread. Servers asking for AS2 get its Page.
@@ -139,6 +143,9 @@ func (s *Server) loadThreadView(ctx context.Context, t *content.Thread) (*thread
 	}
 	cat := s.catalogs[reqFrom(ctx).lang]
 	v.Replies, v.Closes = s.replyViews(cat, comments, t.AnswerIRI, v.ViewerActor)
+	if err := s.loadSources(ctx, v); err != nil {
+		return nil, err
+	}
 	if i := slices.IndexFunc(v.Replies, func(rv replyView) bool { return rv.IsAnswer }); i >= 0 {
 		v.Answer = &v.Replies[i]
 	}
@@ -219,4 +226,44 @@ func (s *Server) replyViews(cat catalog, comments []content.Comment, answer, vie
 		closes = depth - 1
 	}
 	return views, closes
+}
+
+// loadSources fills the Markdown of what the viewer wrote here, for the
+// edit forms: pages read replies without their documents, so the
+// viewer's own few are read again.
+func (s *Server) loadSources(ctx context.Context, v *threadView) error {
+	if v.ViewerActor == "" {
+		return nil
+	}
+	if v.Question.AttributedTo == v.ViewerActor && v.Question.Local {
+		v.QuestionSource = markdownSource(v.Question.Raw)
+	}
+	for i := range v.Replies {
+		r := &v.Replies[i]
+		if !r.Own || r.Deleted {
+			continue
+		}
+		o, err := s.db.ObjectByIRI(ctx, r.IRI)
+		if err != nil {
+			return err
+		}
+		if o.Local {
+			r.Source = markdownSource(o.Raw)
+		}
+	}
+	return nil
+}
+
+// markdownSource reads the Markdown an object was written in (its
+// source, as Mastodon and Lemmy send it too).
+func markdownSource(raw string) string {
+	var doc struct {
+		Source struct {
+			Content string `json:"content"`
+		} `json:"source"`
+	}
+	if json.Unmarshal([]byte(raw), &doc) != nil {
+		return ""
+	}
+	return doc.Source.Content
 }
