@@ -241,17 +241,22 @@ func (n *Node) replyInForum(ctx context.Context, m *content.Member, t *content.T
 // reply arrived.
 func (n *Node) notifyThread(ctx context.Context, t *content.Thread, reply, parent *content.Object) {
 	n.notify(ctx, parent.AttributedTo, content.NotifyReply, reply.AttributedTo, reply.IRI)
+	n.notifyWatchers(ctx, t, reply)
+}
+
+// notifyWatchers tells the members who watch a thread about a reply in it.
+// A watcher already told (as the parent's author) is not told twice: a
+// notification is unique per member, kind, actor and object.
+func (n *Node) notifyWatchers(ctx context.Context, t *content.Thread, reply *content.Object) {
 	watchers, err := n.db.Watchers(ctx, t.IRI)
 	if err != nil {
 		n.log.Error("read watchers", "thread", t.IRI, "err", err)
 		return
 	}
 	for _, id := range watchers {
-		m, err := n.db.MemberByID(ctx, id)
-		if err != nil || n.iris.Actor(m.Username) == parent.AttributedTo {
-			continue
+		if m, err := n.db.MemberByID(ctx, id); err == nil {
+			n.notify(ctx, n.iris.Actor(m.Username), content.NotifyReply, reply.AttributedTo, reply.IRI)
 		}
-		n.notify(ctx, n.iris.Actor(m.Username), content.NotifyReply, reply.AttributedTo, reply.IRI)
 	}
 }
 

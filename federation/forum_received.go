@@ -133,13 +133,7 @@ func (n *Node) afterReceived(ctx context.Context, it *content.InboxItem, obj *co
 		return
 	}
 	if t.IRI != obj.IRI {
-		if watchers, err := n.db.Watchers(ctx, t.IRI); err == nil {
-			for _, id := range watchers {
-				if m, err := n.db.MemberByID(ctx, id); err == nil {
-					n.notify(ctx, n.iris.Actor(m.Username), content.NotifyReply, obj.AttributedTo, obj.IRI)
-				}
-			}
-		}
+		n.notifyWatchers(ctx, t, obj)
 	}
 	boost := ""
 	if t.IRI == obj.IRI {

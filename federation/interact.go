@@ -37,16 +37,14 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	id := newID()
 	now := n.now().Truncate(time.Second)
 	to, cc := []string{Public}, []string{n.iris.Followers(actor)}
-	var tags []map[string]any
+	var named []mention
 	if parent.AttributedTo != actor {
 		cc = append(cc, parent.AttributedTo)
 		if parent.AuthorHandle != "" {
-			tags = append(tags, map[string]any{"type": "Mention", "href": parent.AttributedTo, "name": "@" + parent.AuthorHandle})
+			named = append(named, mention{Handle: parent.AuthorHandle, IRI: parent.AttributedTo})
 		}
 	}
-	for _, t := range rendered.Tags {
-		tags = append(tags, map[string]any{"type": "Hashtag", "href": n.iris.Tag(t), "name": "#" + t})
-	}
+	tags := tagDocs(n, rendered.Tags, named)
 	note := map[string]any{
 		"id": n.iris.Note(id), "type": "Note", "attributedTo": actor, "inReplyTo": parentIRI,
 		"content": rendered.HTML, "published": now.Format(time.RFC3339), "url": n.iris.Note(id), "to": to, "cc": cc,
@@ -98,10 +96,6 @@ func (n *Node) conversationTargets(ctx context.Context, actor string, parent *co
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, t := range targets {
-		seen[t.Inbox] = true
-	}
 	authors := []string{parent.AttributedTo}
 	root := parent.Root
 	if root == "" {
@@ -115,16 +109,17 @@ func (n *Node) conversationTargets(ctx context.Context, actor string, parent *co
 			authors = append(authors, c.AttributedTo)
 		}
 	}
+	// One read per participant, not per comment: a thread has far more
+	// comments than authors.
+	seen := map[string]bool{}
 	for _, a := range authors {
-		if n.iris.IsLocal(a) {
+		if seen[a] || n.iris.IsLocal(a) {
 			continue
 		}
-		ra, err := n.db.RemoteActor(ctx, a)
-		if err != nil || seen[ra.DeliveryInbox()] {
-			continue
+		seen[a] = true
+		if ra, err := n.db.RemoteActor(ctx, a); err == nil {
+			targets = appendTarget(targets, ra.DeliveryInbox())
 		}
-		seen[ra.DeliveryInbox()] = true
-		targets = append(targets, storage.Target{Inbox: ra.DeliveryInbox(), Host: hostOf(ra.DeliveryInbox())})
 	}
 	return targets, nil
 }

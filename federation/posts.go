@@ -3,8 +3,10 @@ package federation
 import (
 	"context"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,19 +131,10 @@ func (n *Node) buildPost(ctx context.Context, m *content.Member, existing *conte
 	if p.Visibility == "" {
 		p.Visibility = content.VisibilityPublic
 	}
-	if p.CoverID != 0 && !containsID(p.MediaIDs, p.CoverID) {
+	if p.CoverID != 0 && !slices.Contains(p.MediaIDs, p.CoverID) {
 		p.MediaIDs = append([]int64{p.CoverID}, p.MediaIDs...)
 	}
 	return p, nil
-}
-
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 func mergeTags(found, extra []string) []string {
@@ -272,14 +265,9 @@ func (n *Node) postTargets(ctx context.Context, actor string, mentions []mention
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, t := range targets {
-		seen[t.Inbox] = true
-	}
 	for _, m := range mentions {
-		if m.Inbox != "" && !seen[m.Inbox] {
-			seen[m.Inbox] = true
-			targets = append(targets, storage.Target{Inbox: m.Inbox, Host: m.Host})
+		if m.Inbox != "" {
+			targets = appendTarget(targets, m.Inbox)
 		}
 	}
 	return targets, nil
@@ -322,7 +310,7 @@ func (n *Node) postDocument(p *content.Post, actor string, media []*content.Medi
 		"type":         "Article",
 		"attributedTo": actor,
 		"name":         p.Title,
-		"summary":      escapeText(p.Lead),
+		"summary":      html.EscapeString(p.Lead),
 		"content":      p.Content,
 		"contentMap":   map[string]string{string(p.Language): p.Content},
 		"url":          url,
@@ -331,7 +319,7 @@ func (n *Node) postDocument(p *content.Post, actor string, media []*content.Medi
 		"replies":      n.iris.Replies(p.IRI),
 	}
 	if p.AsNote {
-		body := "<p><strong>" + escapeText(p.Title) + "</strong></p>" + p.Content
+		body := "<p><strong>" + html.EscapeString(p.Title) + "</strong></p>" + p.Content
 		doc["type"], doc["content"], doc["contentMap"] = "Note", body, map[string]string{string(p.Language): body}
 		delete(doc, "name")
 		delete(doc, "summary")
@@ -340,14 +328,7 @@ func (n *Node) postDocument(p *content.Post, actor string, media []*content.Medi
 		doc["updated"] = p.Updated.UTC().Format(time.RFC3339)
 	}
 	doc["to"], doc["cc"] = n.addressing(p.Visibility, actor, mentions)
-	var tags []map[string]any
-	for _, t := range p.Tags {
-		tags = append(tags, map[string]any{"type": "Hashtag", "href": n.iris.Tag(t), "name": "#" + t})
-	}
-	for _, m := range mentions {
-		tags = append(tags, map[string]any{"type": "Mention", "href": m.IRI, "name": "@" + m.Handle})
-	}
-	if len(tags) > 0 {
+	if tags := tagDocs(n, p.Tags, mentions); len(tags) > 0 {
 		doc["tag"] = tags
 	}
 	var attachments []map[string]any
@@ -389,11 +370,6 @@ func (n *Node) addressing(v content.Visibility, actor string, mentions []mention
 		cc = append(cc, m.IRI)
 	}
 	return to, cc
-}
-
-func escapeText(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
-	return r.Replace(s)
 }
 
 // DeletePost deletes a member's post: a draft simply goes; a published

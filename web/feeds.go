@@ -69,7 +69,7 @@ func (s *Server) tagFeedRoute(w http.ResponseWriter, r *http.Request) error {
 			link = o.IRI
 		}
 		items = append(items, &feeds.Item{Id: o.IRI, Title: title, Link: &feeds.Link{Href: link}, Description: o.Summary,
-			Content: content.SanitizeHTML(o.Content), Created: o.Published, Updated: o.Updated,
+			Content: o.Content, Created: o.Published, Updated: o.Updated, // sanitised when stored
 			Author: &feeds.Author{Name: firstNonEmpty(o.AuthorName, o.AuthorHandle, o.AttributedTo)}})
 	}
 	return s.writeFeed(w, format, s.feedOf("#"+tag, s.base()+"/tags/"+tag, items))
@@ -80,7 +80,7 @@ func (s *Server) postItems(posts []content.Post) []*feeds.Item {
 	for _, p := range posts {
 		link := s.base() + "/@" + p.Author + "/" + p.Slug
 		items = append(items, &feeds.Item{Id: p.IRI, Title: p.Title, Link: &feeds.Link{Href: link}, Description: p.Lead,
-			Content: content.SanitizeHTML(p.Content), Created: p.Published, Updated: p.Updated,
+			Content: p.Content, Created: p.Published, Updated: p.Updated,
 			Author: &feeds.Author{Name: p.Author}})
 	}
 	return items

@@ -306,13 +306,7 @@ func forumThreads(ctx context.Context, db *storage.DB, forumID int64) ([]content
 	if err != nil {
 		return nil, err
 	}
-	out := pinned
-	for _, t := range recent {
-		if !t.Pinned {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return append(pinned, recent...), nil // storage lists pinned threads apart
 }
 
 func threadFlags(t content.Thread) string {
