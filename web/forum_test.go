@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -492,5 +493,34 @@ func TestEditOwnForumPosts(t *testing.T) {
 	}
 	if res := x.bob.post(path+"/edit", url.Values{"csrf": {x.bob.csrf(path)}, "object": {reply.IRI}, "text": {"Van bob"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("bob edits alice's reply: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestForumFeedHasPinnedThreads: pinning a thread keeps it in the feed.
+func TestForumFeedHasPinnedThreads(t *testing.T) {
+	x := newForumFixture(t)
+	ctx := context.Background()
+	f := x.createForum(t, "opendata", "Open data")
+	th, err := x.fed.StartThread(ctx, x.aliceM, f, federation.ThreadInput{Title: "Huisregels", Body: "Lees dit."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.fed.StartThread(ctx, x.aliceM, f, federation.ThreadInput{Title: "Gewone vraag", Body: "Hoe?"}); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := x.n.db.MemberByUsername(ctx, "beheer")
+	if err := x.fed.ModerateThread(ctx, admin, th, content.ModPin, ""); err != nil {
+		t.Fatal(err)
+	}
+	feed, err := gofeed.NewParser().ParseString(x.anonymous.get("/f/opendata/feed.rss").body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, it := range feed.Items {
+		titles = append(titles, it.Title)
+	}
+	if len(titles) != 2 || !slices.Contains(titles, "Huisregels") {
+		t.Errorf("feed items: %v, want both threads", titles)
 	}
 }

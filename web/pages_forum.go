@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,10 +170,8 @@ func (s *Server) loadForumThreads(ctx context.Context, v *forumView, filter stor
 	if err != nil {
 		return err
 	}
-	for _, t := range threads {
-		if !t.Pinned || v.Paged {
-			v.Threads = append(v.Threads, s.threadItem(t))
-		}
+	for _, t := range threads { // storage lists pinned threads apart
+		v.Threads = append(v.Threads, s.threadItem(t))
 	}
 	if len(threads) == threadsPerPage {
 		last := threads[len(threads)-1]
@@ -234,6 +233,14 @@ func (s *Server) forumFeed(format string) handlerFunc {
 		if err != nil {
 			return err
 		}
+		// Pinned threads are listed apart; a feed has them by activity too.
+		pinned, err := s.db.PinnedThreads(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		threads = append(threads, pinned...)
+		slices.SortFunc(threads, func(a, b content.Thread) int { return b.LastActivity.Compare(a.LastActivity) })
+		threads = threads[:min(len(threads), feedSize)]
 		items := make([]*feeds.Item, 0, len(threads))
 		for _, t := range threads {
 			item := &feeds.Item{Id: t.IRI, Title: t.Title, Link: &feeds.Link{Href: s.base() + threadPath(&t)},
@@ -241,7 +248,7 @@ func (s *Server) forumFeed(format string) handlerFunc {
 			// The question's text, when it is here: a thread received
 			// without its Page still gets its entry.
 			if o, err := s.db.ObjectByIRI(ctx, t.IRI); err == nil && !o.Deleted {
-				item.Content = content.SanitizeHTML(o.Content)
+				item.Content = o.Content // sanitised when stored
 			}
 			items = append(items, item)
 		}
