@@ -179,6 +179,16 @@ const (
 	NotifyLike          NotificationKind = "like"
 	NotifyAnnounce      NotificationKind = "announce"
 	NotifyThread        NotificationKind = "thread" // a new thread in a forum the member follows
+
+	// Events: the organiser hears of joins and requests; participants of
+	// answers, the day before, and of changes and cancellations.
+	NotifyEventJoin      NotificationKind = "event_join"
+	NotifyEventRequest   NotificationKind = "event_request"
+	NotifyEventAccepted  NotificationKind = "event_accepted"
+	NotifyEventRejected  NotificationKind = "event_rejected"
+	NotifyEventReminder  NotificationKind = "event_reminder"
+	NotifyEventChanged   NotificationKind = "event_changed"
+	NotifyEventCancelled NotificationKind = "event_cancelled"
 )
 
 // Notification tells a member that someone did something concerning them.

@@ -121,6 +121,7 @@ func (n *Node) addressedForum(ctx context.Context, act *activity, o *object) (*c
 // notifications with it): an object in a forum is passed on by the
 // forum's Group, and the thread's watchers are told.
 func (n *Node) afterReceived(ctx context.Context, it *content.InboxItem, obj *content.Object, newThread bool) {
+	n.storeRemoteEvent(ctx, obj)
 	thread := obj.Root
 	if newThread {
 		thread = obj.IRI

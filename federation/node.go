@@ -116,6 +116,7 @@ func (n *Node) Routes() []Route {
 	rs = append(rs, n.orgRoutes()...)
 	rs = append(rs, n.inboxRoutes()...)
 	rs = append(rs, n.objectRoutes()...)
+	rs = append(rs, n.eventRoutes()...)
 	if n.cfg.AuthorizedFetch {
 		for i, rt := range rs {
 			if signedFetchRoutes[rt.Pattern] {

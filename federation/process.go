@@ -49,6 +49,10 @@ func (n *Node) process(ctx context.Context, it *content.InboxItem) (string, erro
 		return n.onReaction(ctx, it, &act, content.ReactionLike)
 	case "Announce":
 		return n.onReaction(ctx, it, &act, content.ReactionAnnounce)
+	case "Join":
+		return n.onJoin(ctx, it, &act)
+	case "Leave":
+		return n.onLeave(ctx, it, idOf(act.Object))
 	}
 	return "ignored: unsupported activity type " + it.Type, nil
 }
@@ -115,6 +119,8 @@ func (n *Node) onUndo(ctx context.Context, it *content.InboxItem, act *activity)
 		// Undo by reference: find what it names.
 		if f, err := n.db.FollowByIRI(ctx, objID); err == nil && f.Follower == it.Actor {
 			innerType, inner.Object = "Follow", json.RawMessage(fmt.Sprintf("%q", f.Followee))
+		} else if p, err := n.db.ParticipantByJoinIRI(ctx, objID); err == nil && p.Actor == it.Actor {
+			innerType = "Join"
 		} else if removed, err := n.db.RemoveReaction(ctx, it.Actor, objID, "", ""); err != nil {
 			return "", err
 		} else if removed {
@@ -129,6 +135,11 @@ func (n *Node) onUndo(ctx context.Context, it *content.InboxItem, act *activity)
 		return n.undoReaction(ctx, it, objID, &inner, content.ReactionLike)
 	case "Announce":
 		return n.undoReaction(ctx, it, objID, &inner, content.ReactionAnnounce)
+	case "Join":
+		if ev := n.undoneJoin(ctx, objID, &inner); ev != "" {
+			return n.onLeave(ctx, it, ev)
+		}
+		return "ignored: undo of a join of no event here", nil
 	case "Follow":
 	default:
 		return "ignored: undo of " + innerType + " (not tracked)", nil
@@ -165,7 +176,10 @@ func (n *Node) followAnswered(ctx context.Context, it *content.InboxItem, act *a
 func (n *Node) onAccept(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {
 	f, ok := n.followAnswered(ctx, it, act)
 	if !ok {
-		return "ignored: accept of no follow of ours", nil
+		if outcome, isJoin, err := n.onJoinAnswer(ctx, it, act, true); isJoin || err != nil {
+			return outcome, err
+		}
+		return "ignored: accept of no follow or join of ours", nil
 	}
 	if err := n.db.SetFollowState(ctx, f.IRI, content.FollowAccepted); err != nil {
 		return "", err
@@ -176,7 +190,10 @@ func (n *Node) onAccept(ctx context.Context, it *content.InboxItem, act *activit
 func (n *Node) onReject(ctx context.Context, it *content.InboxItem, act *activity) (string, error) {
 	f, ok := n.followAnswered(ctx, it, act)
 	if !ok {
-		return "ignored: reject of no follow of ours", nil
+		if outcome, isJoin, err := n.onJoinAnswer(ctx, it, act, false); isJoin || err != nil {
+			return outcome, err
+		}
+		return "ignored: reject of no follow or join of ours", nil
 	}
 	if _, err := n.db.DeleteFollow(ctx, f.Follower, it.Actor); err != nil {
 		return "", err

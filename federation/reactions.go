@@ -153,6 +153,7 @@ func (n *Node) storeFetched(ctx context.Context, obj *content.Object) error {
 	}
 	if inserted {
 		n.notifyReceived(ctx, obj)
+		n.storeRemoteEvent(ctx, obj)
 	}
 	return nil
 }

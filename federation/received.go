@@ -169,6 +169,16 @@ func parseTime(s string) time.Time {
 	return t.UTC()
 }
 
+// checkObjectAuthor is checkAuthor, with the one exception Mobilizon
+// needs: a group's event is attributed to the group and sent by a member.
+func checkObjectAuthor(actor string, obj *content.Object) string {
+	why := checkAuthor(actor, obj)
+	if why != "" && obj.Type == "Event" && eventAuthorOK(actor, obj) {
+		return ""
+	}
+	return why
+}
+
 // checkAuthor holds an embedded object to the rules Mastodon applies: its
 // author is the activity's actor and its id lives on the actor's host.
 func checkAuthor(actor string, obj *content.Object) string {
@@ -261,7 +271,7 @@ func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *ac
 		return nil, 0, "ignored: create of unsupported type " + typeOf(o.Type), nil
 	}
 	obj := toObject(act.Object, &o)
-	if why := checkAuthor(it.Actor, obj); why != "" {
+	if why := checkObjectAuthor(it.Actor, obj); why != "" {
 		return nil, 0, "ignored: " + why, nil
 	}
 	place, err := n.forumPlace(ctx, obj, act, &o)
@@ -341,6 +351,13 @@ func (n *Node) concernsUs(ctx context.Context, actor string, obj *content.Object
 	if err != nil || followed {
 		return followed, err
 	}
+	if obj.AttributedTo != actor {
+		// A Mobilizon group's event comes from a member of the group;
+		// people here follow the group.
+		if followed, err := memo.isFollowed(ctx, n, obj.AttributedTo); err != nil || followed {
+			return followed, err
+		}
+	}
 	var named []string
 	for _, raw := range []json.RawMessage{act.To, act.CC, o.To, o.CC} {
 		named = append(named, idsOf(raw)...)
@@ -376,7 +393,7 @@ func (n *Node) onUpdate(ctx context.Context, it *content.InboxItem, act *activit
 		return "ignored: update of unsupported type " + typ, nil
 	}
 	obj := toObject(act.Object, &o)
-	if why := checkAuthor(it.Actor, obj); why != "" {
+	if why := checkObjectAuthor(it.Actor, obj); why != "" {
 		return "ignored: " + why, nil
 	}
 	if obj.Updated.IsZero() {
@@ -389,6 +406,10 @@ func (n *Node) onUpdate(ctx context.Context, it *content.InboxItem, act *activit
 		return "", err
 	}
 	n.announceForumActivity(ctx, obj.IRI, it.Body)
+	if obj.Type == "Event" {
+		n.fillAuthor(ctx, obj)
+		n.storeRemoteEvent(ctx, obj)
+	}
 	return "updated: " + obj.IRI, nil
 }
 
@@ -438,6 +459,7 @@ func (n *Node) onDelete(ctx context.Context, it *content.InboxItem, act *activit
 	if !deleted {
 		return "ignored: delete of an object not stored here (or not the actor's)", nil
 	}
+	n.removeRemoteEvent(ctx, target)
 	n.announceForumActivity(ctx, target, it.Body)
 	return "deleted: " + target, nil
 }

@@ -18,9 +18,10 @@ const inboxPoll = 2 * time.Second
 // Start runs the inbox processor and the delivery workers until Close.
 func (n *Node) Start(ctx context.Context) {
 	ctx, n.stop = context.WithCancel(ctx)
-	n.workers.Add(2)
+	n.workers.Add(3)
 	go func() { defer n.workers.Done(); n.processLoop(ctx) }()
 	go func() { defer n.workers.Done(); n.delivery.run(ctx) }()
+	go func() { defer n.workers.Done(); n.eventLoop(ctx) }()
 }
 
 // Close stops the workers and waits for them; a delivery in flight is

@@ -30,7 +30,9 @@ func scanNotification(row rowScanner) (*content.Notification, error) {
 func validNotificationKind(kind content.NotificationKind) bool {
 	switch kind {
 	case content.NotifyFollow, content.NotifyFollowRequest, content.NotifyMention,
-		content.NotifyReply, content.NotifyLike, content.NotifyAnnounce, content.NotifyThread:
+		content.NotifyReply, content.NotifyLike, content.NotifyAnnounce, content.NotifyThread,
+		content.NotifyEventJoin, content.NotifyEventRequest, content.NotifyEventAccepted, content.NotifyEventRejected,
+		content.NotifyEventReminder, content.NotifyEventChanged, content.NotifyEventCancelled:
 		return true
 	}
 	return false
@@ -39,8 +41,9 @@ func validNotificationKind(kind content.NotificationKind) bool {
 // AddNotification tells a member that an actor did something. The same
 // member, kind, actor and object make one notification however often the
 // activity arrives (redelivery, Undo and redo): a repeat changes nothing
-// and reports false. A new notification gets its ID, and CreatedAt when
-// the caller left it zero. An unknown member is not found.
+// and reports false, except that an event change or reminder replaces
+// the earlier one (see repeatable). A new notification gets its ID, and
+// CreatedAt when the caller left it zero. An unknown member is not found.
 func (db *DB) AddNotification(ctx context.Context, n *content.Notification) (bool, error) {
 	if !validNotificationKind(n.Kind) {
 		return false, content.Errorf(content.KindInvalid, "kind", "notification_kind.invalid", "unknown notification kind %q", n.Kind)
@@ -54,12 +57,16 @@ func (db *DB) AddNotification(ctx context.Context, n *content.Notification) (boo
 	}
 	var added bool
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		newID, err := forgetRepeat(ctx, tx, n)
+		if err != nil {
+			return err
+		}
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO notifications (member_id, kind, actor, actor_name, object_iri, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+		err = tx.QueryRowContext(ctx, `INSERT INTO notifications (id, member_id, kind, actor, actor_name, object_iri, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (member_id, kind, actor, object_iri) DO NOTHING
 			RETURNING id`,
-			n.MemberID, string(n.Kind), n.Actor, n.ActorName, n.ObjectIRI, millis(created)).Scan(&id)
+			newID, n.MemberID, string(n.Kind), n.Actor, n.ActorName, n.ObjectIRI, millis(created)).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return nil // already told
@@ -72,6 +79,38 @@ func (db *DB) AddNotification(ctx context.Context, n *content.Notification) (boo
 		return nil
 	})
 	return added, err
+}
+
+// repeatable reports whether a member may be told again of the same
+// actor and object: a second change to an event, or a reminder of its new
+// time, is news that the UNIQUE key would otherwise swallow.
+func repeatable(kind content.NotificationKind) bool {
+	return kind == content.NotifyEventChanged || kind == content.NotifyEventReminder
+}
+
+// forgetRepeat deletes the earlier notification of a repeatable kind, so
+// that the new one is inserted unread, with a new time, and shows as new.
+// It returns the id the new one must take (nil: any). Without AUTOINCREMENT
+// SQLite would give the deleted id again when it was the newest, and a
+// page that marks "read up to" that id would mark the news read unseen.
+func forgetRepeat(ctx context.Context, tx querier, n *content.Notification) (any, error) {
+	if !repeatable(n.Kind) {
+		return nil, nil
+	}
+	var old int64
+	err := tx.QueryRowContext(ctx, "DELETE FROM notifications WHERE member_id = ? AND kind = ? AND actor = ? AND object_iri = ? RETURNING id",
+		n.MemberID, string(n.Kind), n.Actor, n.ObjectIRI).Scan(&old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("replace %s notification for member %d: %w", n.Kind, n.MemberID, err)
+	}
+	var next int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM notifications").Scan(&next); err != nil {
+		return nil, fmt.Errorf("replace %s notification for member %d: %w", n.Kind, n.MemberID, err)
+	}
+	return max(next, old+1), nil
 }
 
 // Notifications returns up to limit of a member's notifications, newest
@@ -145,9 +184,13 @@ func insertNotifications(ctx context.Context, tx querier, ns []content.Notificat
 		if !validNotificationKind(n.Kind) || n.Actor == "" {
 			continue
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO notifications (member_id, kind, actor, actor_name, object_iri, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, kind, actor, object_iri) DO NOTHING`,
-			n.MemberID, string(n.Kind), n.Actor, n.ActorName, n.ObjectIRI, millis(now))
+		newID, err := forgetRepeat(ctx, tx, &n)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO notifications (id, member_id, kind, actor, actor_name, object_iri, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, kind, actor, object_iri) DO NOTHING`,
+			newID, n.MemberID, string(n.Kind), n.Actor, n.ActorName, n.ObjectIRI, millis(now))
 		if err != nil {
 			return fmt.Errorf("insert %s notification for member %d: %w", n.Kind, n.MemberID, err)
 		}

@@ -24,6 +24,14 @@ var notificationKeys = map[content.NotificationKind]string{
 	content.NotifyLike:          "notifications.like",
 	content.NotifyAnnounce:      "notifications.announce",
 	content.NotifyThread:        "notifications.thread",
+	// The agenda's: {1} is the event.
+	content.NotifyEventJoin:      "notifications.event_join",
+	content.NotifyEventRequest:   "notifications.event_request",
+	content.NotifyEventAccepted:  "notifications.event_accepted",
+	content.NotifyEventRejected:  "notifications.event_rejected",
+	content.NotifyEventReminder:  "notifications.event_reminder",
+	content.NotifyEventChanged:   "notifications.event_changed",
+	content.NotifyEventCancelled: "notifications.event_cancelled",
 }
 
 // notificationObjectKeys are the words the object's link shows.
@@ -33,6 +41,14 @@ var notificationObjectKeys = map[content.NotificationKind]string{
 	content.NotifyLike:     "notifications.object_post",
 	content.NotifyAnnounce: "notifications.object_post",
 	content.NotifyThread:   "notifications.object_thread",
+	// An event's link shows its title when it is still here.
+	content.NotifyEventJoin:      "notifications.object_event",
+	content.NotifyEventRequest:   "notifications.object_event",
+	content.NotifyEventAccepted:  "notifications.object_event",
+	content.NotifyEventRejected:  "notifications.object_event",
+	content.NotifyEventReminder:  "notifications.object_event",
+	content.NotifyEventChanged:   "notifications.object_event",
+	content.NotifyEventCancelled: "notifications.object_event",
 }
 
 // notificationsView is what notifications.html shows.
@@ -124,7 +140,15 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) error
 			view.UpTo = n.ID
 		}
 		view.Unread = view.Unread || !n.Read
-		view.Items = append(view.Items, s.notificationItem(cat, n))
+		it := s.notificationItem(cat, n)
+		if notificationObjectKeys[n.Kind] == "notifications.object_event" {
+			// The event's page here, with its title: a received event's
+			// own address would lead away from the member's buttons.
+			if path, title := s.eventLink(ctx, n.ObjectIRI); path != "" {
+				it.ObjectURL, it.ObjectText = path, title
+			}
+		}
+		view.Items = append(view.Items, it)
 	}
 	return s.render(w, r, http.StatusOK, "notifications", view)
 }

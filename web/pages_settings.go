@@ -20,6 +20,9 @@ type settingsForm struct {
 	// ManuallyApprovesFollowers is the member's choice, shown when the
 	// node federates.
 	ManuallyApprovesFollowers bool
+	// CalendarURL is the member's private calendar feed: the events they
+	// signed up for. Empty when the node does not federate.
+	CalendarURL string
 
 	MaxDisplayName, MaxBio, MinPassword int
 }
@@ -30,6 +33,7 @@ var savedKeys = map[string]string{
 	"profile":   "settings.saved_profile",
 	"password":  "settings.saved_password",
 	"followers": "settings.saved_followers",
+	"calendar":  "settings.saved_calendar",
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
@@ -52,7 +56,30 @@ func (s *Server) settingsFor(r *http.Request, m *content.Member) settingsForm {
 	for _, l := range content.Languages {
 		page.Languages = append(page.Languages, langOption{Code: l, Name: cat.t("language.name." + string(l))})
 	}
+	if s.cfg.Federation != nil {
+		token, err := s.db.CalendarToken(r.Context(), m.ID)
+		if err != nil {
+			// The rest of the page still works; the address shows next time.
+			s.log.Warn("calendar token", "request_id", reqFrom(r.Context()).id, "member_id", m.ID, "err", err)
+		} else {
+			page.CalendarURL = s.base() + "/calendar/" + token
+		}
+	}
 	return page
+}
+
+// rotateCalendar gives the member a new private calendar address; the old
+// one stops working at once (a shared or leaked address is revoked so).
+func (s *Server) rotateCalendar(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	m, _, err := requireMember(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.RotateCalendarToken(ctx, m.ID); err != nil {
+		return fmt.Errorf("rotate calendar token of member %d: %w", m.ID, err)
+	}
+	return redirect(w, r, "/settings?saved=calendar#calendar-heading")
 }
 
 // saveProfile stores display name, bio and language.

@@ -71,6 +71,8 @@ func newApp(s streams) *cli.App {
 			queueCommand(s),
 			forumCommand(s),
 			threadCommand(s),
+			eventCommand(s),
+			seriesCommand(s),
 			modlogCommand(s),
 			pageCommand(s),
 			backupCommand(s),
