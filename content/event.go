@@ -246,7 +246,7 @@ func ParseLocalTime(s, zone string) (time.Time, error) {
 	loc := LoadZone(zone)
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+			return firstOfTwice(t).UTC(), nil
 		}
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {

@@ -525,3 +525,44 @@ func TestEventSeriesEditsAndLookup(t *testing.T) {
 		t.Errorf("lookup of a page that is no event: %v; want not found", err)
 	}
 }
+
+// TestEventByAForum: an admin publishes an event in a forum's name, with
+// a cover image, a speaker on another node and a plain-named one. The
+// forum's follower on b gets it from the Group, with the cover and its
+// alt text; the remote speaker is mentioned, so b tells bob.
+func TestEventByAForum(t *testing.T) {
+	ctx := context.Background()
+	x := newForumPair(t) // alice on a, bob on b following a's forum "opendata"
+	admin := storagetest.Member(t, x.a.DB, "beheer", content.RoleAdmin, "correct horse battery")
+	img := &content.Media{Name: "0123456789abcdef0123456789abcdef.png", OwnerID: admin.ID, MediaType: "image/png",
+		Width: 800, Height: 400, Size: 1234, Alt: "Koffiekopjes op een vergadertafel"}
+	if err := x.a.DB.CreateMedia(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	in := eventIn(3, "Open data-café")
+	in.Organizer, in.CoverID = "forum:opendata", img.ID
+	in.Speakers = []string{"@bob@" + x.b.Host, "Jan Jansen"}
+	ev, err := x.a.SaveEvent(ctx, admin, nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := x.a.IRIs().Group("opendata")
+	if ev.Organizer != group || ev.OrganizerKind != content.OrganizerForum || len(ev.Speakers) != 2 || ev.Speakers[0].Actor != x.b.Actor("bob") {
+		t.Fatalf("event by %s (%s), speakers %+v; want the forum's Group and bob found by WebFinger", ev.Organizer, ev.OrganizerKind, ev.Speakers)
+	}
+	var got *content.Event
+	waitFor(t, "the event on b", 10*time.Second, func() bool {
+		got, err = x.b.DB.EventByIRI(ctx, ev.IRI)
+		return err == nil
+	})
+	if got.Organizer != group || got.CoverURL != ev.CoverURL || got.CoverAlt != img.Alt {
+		t.Errorf("b's copy by %s, cover %q (%q); want the Group, %q (%q)", got.Organizer, got.CoverURL, got.CoverAlt, ev.CoverURL, img.Alt)
+	}
+	waitFor(t, "bob told he is mentioned", 10*time.Second, func() bool {
+		ns, _ := x.b.DB.Notifications(ctx, x.bob.ID, 0, 10)
+		return hasNotification(ns, content.NotifyMention, ev.IRI)
+	})
+	if _, err := x.a.SaveEvent(ctx, x.alice, nil, func() federation.EventInput { i := in; i.CoverID = 0; return i }()); content.KindOf(err) != content.KindForbidden {
+		t.Errorf("alice, no moderator of the forum, organises in its name: %v; want forbidden", err)
+	}
+}

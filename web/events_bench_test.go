@@ -74,6 +74,9 @@ func BenchmarkAgendaPage(b *testing.B) {
 		{"tag", "/agenda?tag=koffie", eventItemRE, eventsPerPage},
 		{"local", "/agenda?scope=local", eventItemRE, eventsPerPage},
 		{"month", "/agenda?month=" + deepMonth, dayEventRE, 0},
+		// The whole agenda as iCalendar, read from the database and
+		// encoded: what a calendar app's subscription costs.
+		{"ics-all", "/agenda.ics?scope=all", veventRE, 0},
 	}
 	client := &http.Client{}
 	for _, p := range pages {
@@ -83,11 +86,14 @@ func BenchmarkAgendaPage(b *testing.B) {
 			for b.Loop() {
 				body := benchGet(b, client, n.ts.URL+p.path)
 				got := len(p.items.FindAllIndex(body, -1))
-				if (p.want > 0 && got != p.want) || got == 0 || !bytes.Contains(body, []byte("</html>")) {
+				if (p.want > 0 && got != p.want) || got == 0 || !(bytes.Contains(body, []byte("</html>")) || bytes.HasSuffix(body, []byte("END:VCALENDAR\r\n"))) {
 					b.Fatalf("%s: %d events on the page, want %d", p.path, got, p.want)
 				}
 			}
 			reportPages(b, start)
+			if p.items == veventRE {
+				b.ReportMetric(float64(len(p.items.FindAllIndex(benchGet(b, client, n.ts.URL+p.path), -1))), "events/feed")
+			}
 		})
 	}
 }
@@ -95,4 +101,5 @@ func BenchmarkAgendaPage(b *testing.B) {
 var (
 	eventItemRE = regexp.MustCompile(`<li class="event-item`)
 	dayEventRE  = regexp.MustCompile(`<li><a href="/agenda/`)
+	veventRE    = regexp.MustCompile("BEGIN:VEVENT\r\n")
 )
