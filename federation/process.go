@@ -49,6 +49,10 @@ func (n *Node) process(ctx context.Context, it *content.InboxItem) (string, erro
 		return n.onReaction(ctx, it, &act, content.ReactionLike)
 	case "Announce":
 		return n.onReaction(ctx, it, &act, content.ReactionAnnounce)
+	case "Flag":
+		return n.onFlag(ctx, it, &act)
+	case "Move":
+		return n.onMove(ctx, it, &act)
 	case "Join":
 		return n.onJoin(ctx, it, &act)
 	case "Leave":

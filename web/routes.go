@@ -27,7 +27,8 @@ type route struct {
 // (routes_*.go), so that a feature's routes live next to its handlers.
 func (s *Server) routes() []route {
 	var all []route
-	for _, group := range [][]route{s.coreRoutes(), s.blogRoutes(), s.mediaRoutes(), s.sitePageRoutes(), s.forumRoutes(), s.eventRoutes()} {
+	for _, group := range [][]route{s.coreRoutes(), s.blogRoutes(), s.mediaRoutes(), s.sitePageRoutes(), s.forumRoutes(), s.eventRoutes(),
+		s.policyRoutes(), s.reportRoutes(), s.accountRoutes(), s.opsRoutes()} {
 		all = append(all, group...)
 	}
 	return all
