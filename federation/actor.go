@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -48,7 +49,8 @@ func (n *Node) serveMemberActor(w http.ResponseWriter, r *http.Request) error {
 
 // ServeActor answers a member's actor document whatever the request's
 // Accept header says: the web package hands it the AS2 requests for a
-// profile page. A suspended member is a 410 Tombstone, an unknown one 404.
+// profile page. A suspended or deleted member is a 410 Tombstone, an
+// unknown one 404.
 func (n *Node) ServeActor(w http.ResponseWriter, r *http.Request, username string) {
 	varyAccept(w)
 	n.handler(func(w http.ResponseWriter, r *http.Request) error {
@@ -61,23 +63,44 @@ func (n *Node) ServeActor(w http.ResponseWriter, r *http.Request, username strin
 		}
 		id := n.iris.Actor(m.Username)
 		if m.Suspended {
-			return writeActivityJSON(w, http.StatusGone, map[string]string{
-				"@context": ASContext, "id": id, "type": "Tombstone", "formerType": "Person",
-			})
+			return writeActivityJSON(w, http.StatusGone, n.memberTombstone(r.Context(), m))
 		}
-		doc, err := n.actorDocument(actorDoc{
-			Type: vocab.PersonType, ID: id, Username: m.Username, Name: m.Name(),
-			SummaryHTML: textToHTML(m.Bio), URL: n.iris.Profile(m.Username),
-			Inbox: n.iris.Inbox(id), Outbox: n.iris.Outbox(id),
-			Followers: n.iris.Followers(id), Following: n.iris.Following(id),
-			PublicKeyPEM: m.PublicKeyPEM, Published: m.CreatedAt,
-			ManuallyApprovesFollowers: m.ManuallyApprovesFollowers, Discoverable: true,
-		})
+		doc, err := n.memberDocument(r.Context(), m)
 		if err != nil {
-			return fmt.Errorf("actor %s: %w", m.Username, err)
+			return fmt.Errorf("actor %s: %w", id, err)
 		}
 		return writeActivityJSON(w, http.StatusOK, doc)
 	}).ServeHTTP(w, r)
+}
+
+// memberDocument is a member's Person, as served and as sent in an
+// Update: with movedTo once the member moved (move.go) and
+// alsoKnownAs when the member named other accounts as theirs.
+func (n *Node) memberDocument(ctx context.Context, m *content.Member) (map[string]any, error) {
+	acct, err := n.db.Account(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	id := n.iris.Actor(m.Username)
+	return n.actorDocument(actorDoc{
+		Type: vocab.PersonType, ID: id, Username: m.Username, Name: m.Name(),
+		SummaryHTML: textToHTML(m.Bio), URL: n.iris.Profile(m.Username),
+		Inbox: n.iris.Inbox(id), Outbox: n.iris.Outbox(id),
+		Followers: n.iris.Followers(id), Following: n.iris.Following(id),
+		PublicKeyPEM: m.PublicKeyPEM, Published: m.CreatedAt,
+		ManuallyApprovesFollowers: m.ManuallyApprovesFollowers, Discoverable: true,
+		MovedTo: acct.MovedTo, AlsoKnownAs: acct.AlsoKnownAs,
+	})
+}
+
+// memberTombstone is what a suspended or deleted member's actor id
+// answers, with 410 Gone; a deleted one says when.
+func (n *Node) memberTombstone(ctx context.Context, m *content.Member) map[string]string {
+	doc := map[string]string{"@context": ASContext, "id": n.iris.Actor(m.Username), "type": "Tombstone", "formerType": "Person"}
+	if acct, err := n.db.Account(ctx, m.ID); err == nil && acct.Deleted() {
+		doc["deleted"] = acct.DeletedAt.Format(time.RFC3339)
+	}
+	return doc
 }
 
 // serveInstanceActor answers /actor: the node's Application actor, whose
@@ -151,6 +174,8 @@ type actorDoc struct {
 	ManuallyApprovesFollowers bool
 	Discoverable              bool
 	Fields                    []ProfileField
+	MovedTo                   string   // the actor id the actor moved to; left out when empty
+	AlsoKnownAs               []string // other actor ids of the same person; left out when empty
 }
 
 // actorContext is the @context of our actors: AS2, the security
@@ -158,8 +183,10 @@ type actorDoc struct {
 var actorContext = []any{
 	ASContext,
 	"https://w3id.org/security/v1",
-	map[string]string{
+	map[string]any{
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"movedTo":                   map[string]string{"@id": "as:movedTo", "@type": "@id"},
+		"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
 		"toot":                      "http://joinmastodon.org/ns#",
 		"discoverable":              "toot:discoverable",
 		"schema":                    "http://schema.org#",
@@ -222,6 +249,12 @@ func (n *Node) actorDocument(d actorDoc) (map[string]any, error) {
 	doc["manuallyApprovesFollowers"] = d.ManuallyApprovesFollowers
 	doc["discoverable"] = d.Discoverable
 	doc["attachment"] = attachment
+	if d.MovedTo != "" {
+		doc["movedTo"] = d.MovedTo
+	}
+	if len(d.AlsoKnownAs) > 0 {
+		doc["alsoKnownAs"] = d.AlsoKnownAs
+	}
 	return doc, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,9 @@ type ClientConfig struct {
 	Resolve map[string]string
 	// MaxResponse caps a response body; zero means 1 MiB.
 	MaxResponse int64
+	// Refuse, when set, is asked before every request and redirect and
+	// may refuse it (the node's federation policy, policy.go).
+	Refuse func(ctx context.Context, u *url.URL) error
 }
 
 // Client is the node's only way to talk HTTP to other servers: timeouts,
@@ -199,6 +203,11 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
 	}
+	if c.cfg.Refuse != nil {
+		if err := c.cfg.Refuse(req.Context(), req.URL); err != nil {
+			return err
+		}
+	}
 	if s, ok := req.Context().Value(signerKey{}).(Signer); ok {
 		// The old signature names the old target; sign the new one.
 		req.Host = ""
@@ -271,6 +280,11 @@ func (c *Client) PostActivity(ctx context.Context, inbox string, body []byte, si
 // do sends req and reads at most MaxResponse bytes of a 2xx body. The
 // response body is always drained and closed so the connection is reused.
 func (c *Client) do(req *http.Request) ([]byte, *http.Response, error) {
+	if c.cfg.Refuse != nil {
+		if err := c.cfg.Refuse(req.Context(), req.URL); err != nil {
+			return nil, nil, err
+		}
+	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -257,6 +257,10 @@ func (d *deliverer) outcome(j storage.Job, err error) storage.DeliveryOutcome {
 		return storage.DeliveryOutcome{State: content.DeliveryDone}
 	}
 	out := storage.DeliveryOutcome{Error: truncate(err.Error(), 500)}
+	if _, ok := errors.AsType[*PolicyError](err); ok {
+		out.State = content.DeliveryFailed // suspended or off the allowlist (policy.go)
+		return out
+	}
 	var he *HTTPError
 	if errors.As(err, &he) {
 		out.Status = he.Status

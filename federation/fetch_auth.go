@@ -31,7 +31,8 @@ func (n *Node) requireSignedFetch(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if _, _, err := n.verifier.Verify(r.Context(), r, nil); err != nil {
+		_, owner, err := n.verifier.Verify(r.Context(), r, nil)
+		if err != nil {
 			reason := err.Error()
 			var ve *VerifyError
 			if errors.As(err, &ve) {
@@ -39,6 +40,12 @@ func (n *Node) requireSignedFetch(h http.Handler) http.Handler {
 				n.metrics.refused("fetch_" + ve.Code)
 			}
 			writeError(w, http.StatusUnauthorized, "this node requires signed fetches (authorized fetch): "+reason)
+			return
+		}
+		if v := n.ActorVerdict(r.Context(), owner); v.Refused() { // federation policy (policy.go)
+			code, why := v.refusal(hostOf(owner))
+			n.metrics.refused("fetch_" + code)
+			writeError(w, http.StatusForbidden, why)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -58,6 +58,10 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		n.inboxRefused(w, r, http.StatusBadRequest, "read", "could not read the body")
 		return
 	}
+	if code, why := n.inboxPolicy(ctx, body); code != "" { // federation policy (policy.go)
+		n.inboxRefused(w, r, http.StatusForbidden, code, why)
+		return
+	}
 	_, owner, err := n.verifier.Verify(ctx, r, body)
 	if err != nil {
 		var ve *VerifyError

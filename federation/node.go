@@ -38,7 +38,9 @@ type Node struct {
 	keys     *KeyFetcher
 	verifier *Verifier
 	metrics  metrics
-	keyCache sync.Map // local actor IRI -> *rsa.PrivateKey
+	keyCache sync.Map // local actor IRI -> signingKey (outbox.go)
+
+	policyCache policyCache // the federation policy in force (policy.go)
 
 	delivery  *deliverer
 	inbox     groupCommit[*content.InboxItem, bool] // stores verified activities (inbox.go)
@@ -78,6 +80,7 @@ func New(db *storage.DB, cfg Config) (*Node, error) {
 	if cfg.Dev {
 		cc.AllowPrivate = true
 	}
+	cc.Refuse = n.refuseRequest // federation policy (policy.go)
 	n.client = NewClient(cc)
 	n.keys = &KeyFetcher{Client: n.client, Signer: func() Signer {
 		s, err := n.instanceSigner(context.Background())

@@ -103,6 +103,16 @@ func (n *Node) writeOrgDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	doc, err := n.orgDocument(node)
+	if err != nil {
+		return err
+	}
+	return writeActivityJSON(w, http.StatusOK, doc)
+}
+
+// orgDocument is the organisation's actor document, as served and as sent
+// in an Update (keys_rotate.go).
+func (n *Node) orgDocument(node *content.Node) (map[string]any, error) {
 	id := n.iris.Organisation()
 	doc, err := n.actorDocument(actorDoc{
 		Type: vocab.OrganizationType, ID: id, Username: node.OrgUsername, Name: node.OrgName,
@@ -112,9 +122,9 @@ func (n *Node) writeOrgDocument(w http.ResponseWriter, r *http.Request) error {
 		PublicKeyPEM: node.OrgPublicKeyPEM, Discoverable: true,
 	})
 	if err != nil {
-		return fmt.Errorf("organisation actor: %w", err)
+		return nil, fmt.Errorf("organisation actor: %w", err)
 	}
-	return writeActivityJSON(w, http.StatusOK, doc)
+	return doc, nil
 }
 
 func (n *Node) serveOrgCollection(iri func(IRIs, string) string, src *collectionSource) fedHandler {

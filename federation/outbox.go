@@ -22,46 +22,61 @@ func newID() string {
 	return fmt.Sprintf("%x%s", time.Now().UnixMilli(), hex.EncodeToString(b[:]))
 }
 
-// signerFor returns the Signer of a local actor: a member or the instance
-// actor. Parsed keys are cached; PEM parsing is not free and every
-// delivery needs one.
+// signerFor returns the Signer of a local actor: a member, a forum, the
+// organisation or the instance actor. The private key is read from
+// storage every time, so that a key rotated by another process (kring keys
+// rotate while kring serve runs) signs the very next delivery; the parsed
+// key is cached with its PEM text, as parsing is the costly part.
 func (n *Node) signerFor(ctx context.Context, actor string) (Signer, error) {
-	if k, ok := n.keyCache.Load(actor); ok {
-		return Signer{KeyID: n.iris.KeyID(actor), Key: k.(*rsa.PrivateKey)}, nil
+	pemText, err := n.privateKeyPEM(ctx, actor)
+	if err != nil {
+		return Signer{}, err
 	}
-	var pemText string
-	if actor == n.iris.InstanceActor() || actor == n.iris.Organisation() {
-		node, err := n.db.Node(ctx)
-		if err != nil {
-			return Signer{}, err
-		}
-		pemText = node.PrivateKeyPEM
-		if actor == n.iris.Organisation() {
-			pemText = node.OrgPrivateKeyPEM
-		}
-	} else if name, ok := n.iris.LocalGroup(actor); ok {
-		f, err := n.db.ForumByName(ctx, name)
-		if err != nil {
-			return Signer{}, err
-		}
-		pemText = f.PrivateKeyPEM
-	} else {
-		name, ok := n.iris.LocalUsername(actor)
-		if !ok {
-			return Signer{}, fmt.Errorf("%s is not a local actor", actor)
-		}
-		m, err := n.db.MemberByUsername(ctx, name)
-		if err != nil {
-			return Signer{}, err
-		}
-		pemText = m.PrivateKeyPEM
+	if c, ok := n.keyCache.Load(actor); ok && c.(signingKey).pem == pemText {
+		return Signer{KeyID: n.iris.KeyID(actor), Key: c.(signingKey).key}, nil
 	}
 	key, err := content.ParsePrivateKey(pemText)
 	if err != nil {
 		return Signer{}, fmt.Errorf("key of %s: %w", actor, err)
 	}
-	n.keyCache.Store(actor, key)
+	n.keyCache.Store(actor, signingKey{pem: pemText, key: key})
 	return Signer{KeyID: n.iris.KeyID(actor), Key: key}, nil
+}
+
+// signingKey is a parsed private key and the PEM text it was parsed from.
+type signingKey struct {
+	pem string
+	key *rsa.PrivateKey
+}
+
+// privateKeyPEM reads a local actor's private key as stored.
+func (n *Node) privateKeyPEM(ctx context.Context, actor string) (string, error) {
+	if actor == n.iris.InstanceActor() || actor == n.iris.Organisation() {
+		node, err := n.db.Node(ctx)
+		if err != nil {
+			return "", err
+		}
+		if actor == n.iris.Organisation() {
+			return node.OrgPrivateKeyPEM, nil
+		}
+		return node.PrivateKeyPEM, nil
+	}
+	if name, ok := n.iris.LocalGroup(actor); ok {
+		f, err := n.db.ForumByName(ctx, name)
+		if err != nil {
+			return "", err
+		}
+		return f.PrivateKeyPEM, nil
+	}
+	name, ok := n.iris.LocalUsername(actor)
+	if !ok {
+		return "", fmt.Errorf("%s is not a local actor", actor)
+	}
+	m, err := n.db.MemberByUsername(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return m.PrivateKeyPEM, nil
 }
 
 // instanceSigner signs the node's own fetches.

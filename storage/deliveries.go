@@ -12,8 +12,9 @@ import (
 )
 
 func insertDeliveries(ctx context.Context, tx *sql.Tx, activityID int64, signer string, targets []Target, now time.Time) error {
-	if len(targets) == 0 {
-		return nil
+	targets, err := deliverable(ctx, tx, targets) // federation policy (policy.go)
+	if err != nil || len(targets) == 0 {
+		return err
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, signer, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (activity_id, inbox) DO NOTHING`)

@@ -493,6 +493,8 @@ func eventQuery(f EventFilter, now time.Time) (string, []any, error) {
 		where = append(where, `e.id IN (SELECT event_id FROM event_participants
 			WHERE member_id = ? AND state IN ('accepted', 'pending', 'waiting'))`)
 		args = append(args, f.MemberID)
+	} else {
+		where = append(where, "e.limited = 0") // federation policy: limited events stay out of agendas (policy.go)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50

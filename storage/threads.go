@@ -67,7 +67,7 @@ func (db *DB) TaggedObjects(ctx context.Context, tag string, before time.Time, l
 		before = db.now().Add(time.Hour)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+prefixed("o.", objectColumns)+` FROM object_tags t JOIN objects o ON o.iri = t.object_iri
-		WHERE t.tag = ? AND t.published < ? AND o.public = 1 AND o.deleted = 0 ORDER BY t.published DESC LIMIT ?`,
+		WHERE t.tag = ? AND t.published < ? AND o.public = 1 AND o.deleted = 0 AND o.limited = 0 ORDER BY t.published DESC LIMIT ?`,
 		tag, millis(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list objects tagged %s: %w", tag, err)

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -62,20 +60,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // never fails on supported platforms
-	return hex.EncodeToString(b)
-}
-
-// logRequests gives each request an id and logs one line when it ends.
-// Only the path is logged: queries, cookies and bodies may hold secrets.
+// logRequests gives each request an id (requestid.go), logs one line and
+// counts it in the metrics (metrics.go) when it ends. Only the path is
+// logged: queries, cookies and bodies may hold secrets.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &request{id: newRequestID()}
-		r = r.WithContext(withRequest(r.Context(), st))
-		w.Header().Set("X-Request-Id", st.id)
+		st := &request{id: requestIDOf(r)}
+		r = r.WithContext(withRequestID(withRequest(r.Context(), st), st.id))
+		w.Header().Set(requestIDHeader, st.id)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		status := sw.status
@@ -89,6 +82,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", sw.bytes))
+		s.metrics.observe(r, status, time.Since(start))
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"kring/content"
+	"kring/federation"
 )
 
 //go:embed templates/*.html
@@ -22,7 +23,8 @@ var templateFS embed.FS
 // layout.html.
 var pageNames = []string{"home", "member", "login", "settings", "follows", "followers", "error",
 	"page", "admin_pages", "notifications", "compose", "post", "tag",
-	"forums", "forum", "thread", "thread_new", "admin_forums"}
+	"forums", "forum", "thread", "thread_new", "admin_forums",
+	"admin_federation", "moderated_servers"}
 
 // pageTemplates holds each page's template per language, parsed on first
 // use with t bound to that language's catalogue, so rendering never clones
@@ -132,9 +134,10 @@ type view struct {
 }
 
 type viewer struct {
-	Username string
-	Name     string
-	Admin    bool
+	Username  string
+	Name      string
+	Admin     bool
+	Moderator bool // handles the node's reports: moderators and admins
 }
 
 type langOption struct {
@@ -161,7 +164,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.NodeName, v.NodeDescription = st.node.Name, st.node.Description
 	}
 	if st.member != nil {
-		v.Viewer = &viewer{Username: st.member.Username, Name: st.member.Name(), Admin: st.member.Role == content.RoleAdmin}
+		v.Viewer = &viewer{Username: st.member.Username, Name: st.member.Name(), Admin: st.member.Role == content.RoleAdmin,
+			Moderator: federation.IsReportModerator(st.member)}
 	}
 	s.fillNav(r.Context(), &v)
 	v.Feeds = feedLinks(r.URL.Path, cat)

@@ -1,4 +1,10 @@
 package web
 
-// opsRoutes is filled in by the operations issue.
-func (s *Server) opsRoutes() []route { return nil }
+// opsRoutes are the operator's endpoints on the public listener. /metrics
+// answers only with a metrics token (metrics.go); otherwise it is 404 and
+// the metrics live on --metrics-listen alone.
+func (s *Server) opsRoutes() []route {
+	return []route{
+		{pattern: "GET /metrics", handle: s.publicMetrics, bare: true},
+	}
+}

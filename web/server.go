@@ -25,6 +25,9 @@ type Config struct {
 	// pages that negotiate; nil runs the web pages alone.
 	Federation *federation.Node
 	MediaDir   string // where uploaded images live: <data>/media
+	// MetricsToken, when set, serves /metrics on the public listener to
+	// requests with "Authorization: Bearer <token>" (metrics.go).
+	MetricsToken string
 }
 
 // Server is the node's HTTP handler. Call Close when done with it to stop
@@ -38,6 +41,7 @@ type Server struct {
 
 	mux     *http.ServeMux
 	handler http.Handler
+	metrics *metrics // Prometheus metrics, a registry per Server (metrics.go)
 
 	catalogs map[content.Language]catalog
 	pages    *pageTemplates
@@ -107,6 +111,7 @@ func newServer(db *storage.DB, cfg Config) (*Server, error) {
 		s.origins = append(s.origins, "http://"+cfg.Host)
 	}
 	s.node.ttl = defaultNodeCacheTimeout
+	s.metrics = newMetrics(db, cfg.Federation, s.log)
 	s.ipLimit = newLimiter(defaultIPAttempts, defaultLoginWindow, s.clock)
 	s.accountLimit = newLimiter(defaultAccountFailures, defaultLoginWindow, s.clock)
 	s.writeLimit = newLimiter(defaultWrites, defaultWriteWindow, s.clock)

@@ -13,6 +13,7 @@ import (
 
 	"kring/content"
 	"kring/storage"
+	"kring/web"
 )
 
 // streams are the process's standard streams, passed down so that commands
@@ -66,13 +67,16 @@ func commonConfigFrom(c *cli.Context) (commonConfig, error) {
 	return cfg, nil
 }
 
-// newLogger logs to w (stderr) in the configured format and level.
+// newLogger logs to w (stderr) in the configured format and level. A line
+// logged with an HTTP request's context carries its request_id, whichever
+// component logs it.
 func newLogger(w io.Writer, cfg commonConfig) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(web.RequestIDHandler(h))
 }
 
 // openDB opens the node's database, which must exist. A missing database

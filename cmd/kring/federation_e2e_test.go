@@ -616,13 +616,11 @@ func waitAccepted(t *testing.T, n *e2eNode, follower, followee string) {
 	})
 }
 
-// restoreBackup puts a backup back as the database of a stopped node.
+// restoreBackup puts the database of a backup (a tar of kring backup)
+// back as the database of a stopped node.
 func restoreBackup(t *testing.T, file, dataDir string) {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := backupEntry(t, file, storage.FileName)
 	if !bytes.HasPrefix(b, []byte("SQLite format 3\x00")) {
 		t.Fatalf("%s is not an SQLite database", file)
 	}

@@ -54,32 +54,3 @@ func TestPostCommands(t *testing.T) {
 		t.Errorf("note says %q", r.stdout)
 	}
 }
-
-// TestBackupCopiesImages: the images under DATA/media go to FILE.media,
-// and leftovers of an upload in progress do not.
-func TestBackupCopiesImages(t *testing.T) {
-	t.Parallel()
-	dir := initNode(t)
-	media := filepath.Join(dir, "media")
-	if err := os.MkdirAll(media, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for name, body := range map[string]string{"0123456789abcdef0123456789abcdef.png": "png", ".upload-123.tmp": "half"} {
-		if err := os.WriteFile(filepath.Join(media, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	file := filepath.Join(t.TempDir(), "kring.db")
-	r := kring(t, "backup", "--data", dir, file)
-	wantOK(t, r)
-	if !strings.Contains(r.stdout, "(1 files)") {
-		t.Errorf("backup says %q", r.stdout)
-	}
-	got, err := os.ReadFile(filepath.Join(file+".media", "0123456789abcdef0123456789abcdef.png"))
-	if err != nil || string(got) != "png" {
-		t.Fatalf("image in the backup: %q, %v", got, err)
-	}
-	if _, err := os.Stat(filepath.Join(file+".media", ".upload-123.tmp")); err == nil {
-		t.Error("a temporary upload file was copied")
-	}
-}

@@ -36,6 +36,11 @@ type serveConfig struct {
 	// DeliveryBackoff is the first retry's wait of a failed delivery
 	// (zero: the default); a hidden flag for tests on loopback.
 	DeliveryBackoff time.Duration
+	// MetricsListen, when set, serves /metrics on a listener of its own
+	// (ops.go); MetricsToken, when set, serves it on the public listener
+	// too, to requests that bear the token.
+	MetricsListen string
+	MetricsToken  string
 }
 
 // firstAdminName is the first admin member's username: "admin" is reserved.
@@ -45,10 +50,10 @@ func serveCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:      "serve",
 		Usage:     "run the web server",
-		UsageText: "kring serve [--listen ADDR] [--data DIR] [--dev] [--host HOST] [--init-host HOST]",
+		UsageText: "kring serve [--listen ADDR] [--data DIR] [--dev] [--host HOST] [--init-host HOST] [--metrics-listen ADDR] [--metrics-token TOKEN]",
 		Description: "On the first start, when the node has no members, serve creates the admin member\n" +
 			`"` + firstAdminName + `" and prints its one-time password. SIGINT or SIGTERM stop it gracefully.`,
-		Flags: append(commonFlags(),
+		Flags: append(append(commonFlags(),
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "address to listen on", EnvVars: []string{"KRING_LISTEN"}},
 			&cli.StringFlag{Name: "host", Usage: "the node's public host; refuse to start if the data folder belongs to another", EnvVars: []string{"KRING_HOST"}},
 			&cli.BoolFlag{Name: "dev", Usage: "development mode: plain http, cookies without Secure", EnvVars: []string{"KRING_DEV"}},
@@ -58,7 +63,7 @@ func serveCommand(s streams) *cli.Command {
 				EnvVars: []string{"KRING_AUTHORIZED_FETCH"}},
 			&cli.DurationFlag{Name: "delivery-backoff", Hidden: true, Usage: "wait before a failed delivery's first retry (default 30s; for tests)",
 				EnvVars: []string{"KRING_DELIVERY_BACKOFF"}},
-		),
+		), metricsFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -71,6 +76,10 @@ func serveCommand(s streams) *cli.Command {
 			if err != nil {
 				return err
 			}
+			metricsListen, metricsToken, err := metricsConfigFrom(c)
+			if err != nil {
+				return err
+			}
 			return runServe(c.Context, serveConfig{
 				commonConfig:    common,
 				Listen:          strings.TrimSpace(c.String("listen")),
@@ -80,6 +89,8 @@ func serveCommand(s streams) *cli.Command {
 				Resolve:         resolve,
 				AuthorizedFetch: c.Bool("authorized-fetch"),
 				DeliveryBackoff: c.Duration("delivery-backoff"),
+				MetricsListen:   metricsListen,
+				MetricsToken:    metricsToken,
 			}, s)
 		},
 	}
@@ -120,7 +131,8 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 		// The node works without it; the admin learns why and how to fix it.
 		logger.Warn("no organisation actor", "err", err, "fix", "kring init --org-handle NAME names a free handle")
 	}
-	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger, Federation: fed, MediaDir: storage.MediaDir(cfg.DataDir)})
+	srv, err := web.New(db, web.Config{Host: node.Host, Dev: cfg.Dev, Logger: logger, Federation: fed, MediaDir: storage.MediaDir(cfg.DataDir),
+		MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}
@@ -132,8 +144,14 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 		return failure(fmt.Sprintf("stop whatever uses %s, or choose another address, e.g. --listen 127.0.0.1:8081", cfg.Listen),
 			"cannot listen on %s: %v", cfg.Listen, unwrapOp(err))
 	}
+	metricsLn, err := listenMetrics(cfg.MetricsListen)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if err := ensureFirstAdmin(ctx, db, node, cfg.Dev, s.err); err != nil {
 		ln.Close()
+		closeListener(metricsLn)
 		return err
 	}
 
@@ -146,8 +164,8 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 	// on the next start.
 	fed.Start(ctx)
 	defer fed.Close()
-	logger.Info("listening", "addr", ln.Addr().String(), "host", node.Host, "dev", cfg.Dev, "data", cfg.DataDir)
-	if err := web.Run(ctx, ln, srv, logger); err != nil {
+	logger.Info("listening", "addr", ln.Addr().String(), "host", node.Host, "dev", cfg.Dev, "data", cfg.DataDir, "metrics", metricsWhere(metricsLn, cfg.MetricsToken))
+	if err := runListeners(ctx, logger, ln, srv, metricsLn, srv.MetricsHandler()); err != nil {
 		return err // names the address already
 	}
 	logger.Info("stopped")

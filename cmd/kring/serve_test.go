@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -237,64 +236,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func TestBackupWhileServing(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "data")
-	path := filepath.Join(dir, storage.FileName)
-	s := startServe(t, runOpts{}, "--data", dir, "--init-host", "kring.test", "--dev")
-
-	db := openStorage(t, path)
-	w := startWriter(db, "w")
-	waitFor(t, "the first writes", func() bool { return len(w.snapshot()) >= 10 })
-	before := w.snapshot()
-
-	file := filepath.Join(t.TempDir(), "backup.db")
-	r := kring(t, "backup", file, "--data", dir)
-	during := len(w.snapshot()) - len(before)
-	written := w.finish(t)
-	wantOK(t, r)
-	if !regexp.MustCompile(`^Backup written to ` + regexp.QuoteMeta(file) + ` \(\d+ KiB\), integrity ok\n$`).MatchString(r.stdout) {
-		t.Errorf("backup stdout = %q", r.stdout)
-	}
-	if r.stderr != "" {
-		t.Errorf("backup wrote to stderr (not a terminal, so no progress bar):\n%s", r.stderr)
-	}
-	t.Logf("%d members committed before the backup, %d during it, %d in all", len(before), during, len(written))
-
-	copyDB := openStorage(t, file)
-	ctx := context.Background()
-	if err := copyDB.IntegrityCheck(ctx); err != nil {
-		t.Fatal(err)
-	}
-	members, err := copyDB.ListMembers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := map[string]bool{}
-	for _, m := range members {
-		have[m.Username] = true
-	}
-	for _, name := range append(before, "beheerder") {
-		if !have[name] {
-			t.Errorf("backup lacks member %s, committed before the backup began", name)
-		}
-	}
-	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("backup file: %v, %v; want mode 600", fi, err)
-	}
-
-	t.Run("existing file refused", func(t *testing.T) {
-		wantError(t, kring(t, "backup", file, "--data", dir), 1,
-			file+" already exists", "choose a new file name, or move the old file away first")
-	})
-	t.Run("missing folder refused", func(t *testing.T) {
-		missing := filepath.Join(t.TempDir(), "no", "such")
-		wantError(t, kring(t, "backup", filepath.Join(missing, "b.db"), "--data", dir), 1,
-			"folder "+missing+" does not exist", "mkdir -p "+missing+", or write the backup elsewhere")
-	})
-	s.stop(t)
 }
 
 func TestSIGTERMLosesNoCommittedWrite(t *testing.T) {

@@ -94,6 +94,10 @@ func userCommand(s streams) *cli.Command {
 				Flags:     append(commonFlags(), passwordStdin()),
 				Action:    userAction(s, []string{"NAME"}, runUserResetPassword),
 			},
+			// The account lifecycle (account.go).
+			userAliasCommand(s),
+			userExportCommand(s),
+			userDeleteCommand(s),
 		},
 	}
 }
@@ -208,6 +212,11 @@ func runUserSuspend(ctx context.Context, cfg userConfig, s streams, suspend bool
 		return err
 	}
 	defer db.Close()
+	if !suspend {
+		if err := refuseDeleted(ctx, db, cfg.Username); err != nil { // account.go
+			return err
+		}
+	}
 	if err := db.SetMemberSuspended(ctx, cfg.Username, suspend); err != nil {
 		return err
 	}
