@@ -137,10 +137,11 @@ func TestEventJoinAcrossNodes(t *testing.T) {
 	if st := participantState(t, a.DB, ev.ID, a.Actor("dave")); st != content.ParticipantWaiting {
 		t.Errorf("dave: %q, want still waiting", st)
 	}
-	ns, _ := b.DB.Notifications(ctx, carol.ID, 0, 10)
-	if !hasNotification(ns, content.NotifyEventAccepted, ev.IRI) {
-		t.Errorf("carol was not told she has a seat: %+v", ns)
-	}
+	// The notification is written just after the participation.
+	waitFor(t, "carol told she has a seat", 5*time.Second, func() bool {
+		ns, _ := b.DB.Notifications(ctx, carol.ID, 0, 10)
+		return hasNotification(ns, content.NotifyEventAccepted, ev.IRI)
+	})
 }
 
 func hasNotification(ns []content.Notification, kind content.NotificationKind, object string) bool {
@@ -210,10 +211,11 @@ func TestEventSeriesAcrossNodes(t *testing.T) {
 		return err1 == nil && err2 == nil && m.Start.Equal(moved.Start.Add(30*time.Minute)) &&
 			m.Place.Name == "Ministerie van Financiën" && c.Status == content.EventCancelled
 	})
-	ns, _ := b.DB.Notifications(ctx, bob.ID, 0, 10)
-	if !hasNotification(ns, content.NotifyEventCancelled, cancelled.IRI) {
-		t.Errorf("bob was not told of the cancellation: %+v", ns)
-	}
+	// The notification is written just after the event.
+	waitFor(t, "bob told of the cancellation", 5*time.Second, func() bool {
+		ns, _ := b.DB.Notifications(ctx, bob.ID, 0, 10)
+		return hasNotification(ns, content.NotifyEventCancelled, cancelled.IRI)
+	})
 	// The series leaves the occurrences edited by hand alone.
 	in.Title = "Open Koffie (nieuw)"
 	if _, err := a.SaveSeries(ctx, alice, s, federation.SeriesInput{EventInput: in, RRule: "FREQ=MONTHLY;BYDAY=2MO,4MO", HorizonWeeks: 8}); err != nil {
@@ -360,10 +362,10 @@ func TestEventApprovalAndRights(t *testing.T) {
 	if _, err := a.DecideParticipant(ctx, dave, ev, b.Actor("bob"), true); content.KindOf(err) != content.KindForbidden {
 		t.Errorf("dave, not an organiser, decides: %v; want forbidden", err)
 	}
-	ns, _ := a.DB.Notifications(ctx, alice.ID, 0, 10)
-	if !hasNotification(ns, content.NotifyEventRequest, ev.IRI) {
-		t.Errorf("alice was not told of the request: %+v", ns)
-	}
+	waitFor(t, "alice told of the request", 5*time.Second, func() bool {
+		ns, _ := a.DB.Notifications(ctx, alice.ID, 0, 10)
+		return hasNotification(ns, content.NotifyEventRequest, ev.IRI)
+	})
 	if _, err := a.DecideParticipant(ctx, alice, ev, b.Actor("bob"), false); err != nil {
 		t.Fatal(err)
 	}
