@@ -14,11 +14,19 @@ func init() { pageNames = append(pageNames, "register") }
 // accountRoutes are registration by invitation: an admin gives out a
 // link (kring invite create) to /register?invite=CODE, where a visitor
 // chooses a username and password. Without a valid invitation nobody can
-// register.
+// register. Admins manage members and invitations on pages too
+// (pages_admin_members.go, pages_admin_invites.go), and members download
+// their data from the settings (pages_export.go).
 func (s *Server) accountRoutes() []route {
 	return []route{
 		{pattern: "GET /register", handle: s.registerPage},
 		{pattern: "POST /register", handle: s.register},
+		{pattern: "GET /admin/members", handle: s.adminMembersPage},
+		{pattern: "POST /admin/members", handle: s.saveMember},
+		{pattern: "GET /admin/invites", handle: s.adminInvitesPage},
+		{pattern: "POST /admin/invites", handle: s.saveInvite},
+		{pattern: "POST /settings/export", handle: s.needsFederation(s.exportAccount)},
+		{pattern: "GET /settings/export/follows.csv", handle: s.needsFederation(s.exportFollows)},
 	}
 }
 
