@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"kring/content"
@@ -24,22 +23,6 @@ const (
 	icalFeedLimit   = storage.MaxEventPage
 	maxAgendaTagLen = 100
 )
-
-// zones caches the time zones pages show events in: time.LoadLocation
-// parses the zone data on every call, and a page lists fifty events. Only
-// names that load are kept, so a hostile server's zone names cannot grow it.
-var zones sync.Map // name → *time.Location
-
-func zoneNamed(name string) *time.Location {
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc := content.LoadZone(name)
-	if loc.String() == name {
-		zones.Store(name, loc)
-	}
-	return loc
-}
 
 // agendaQuery is what /agenda (and /agenda.ics) was asked for: the filters,
 // the view and the page.
@@ -351,7 +334,7 @@ func (s *Server) actorName(ctx context.Context, iri string) string {
 func (s *Server) agendaItems(cat catalog, lang content.Language, events []*content.Event) []agendaItem {
 	items := make([]agendaItem, 0, len(events))
 	for _, ev := range events {
-		loc := zoneNamed(ev.TimeZone)
+		loc := content.LoadZone(ev.TimeZone)
 		it := agendaItem{Path: s.eventPath(ev), Title: ev.Title, Lang: langAttr(ev.Language),
 			When:     content.FormatTimeRange(ev.Start, ev.End, loc, lang),
 			Datetime: ev.Start.In(loc).Format(time.RFC3339), Where: ev.Place.Line(), Online: ev.OnlineURL != "",
@@ -422,14 +405,14 @@ func (s *Server) eventPath(ev *content.Event) string {
 // monthOf is the first day of t's month where the agenda is, as the
 // agenda's query names months.
 func monthOf(t time.Time) time.Time {
-	l := t.In(zoneNamed(content.DefaultTimeZone))
+	l := t.In(content.LoadZone(content.DefaultTimeZone))
 	return time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
 // monthEvents reads the events of a month, a day either side so that
 // events in other zones whose own date falls in the month are there too.
 func (s *Server) monthEvents(ctx context.Context, q agendaQuery) ([]*content.Event, error) {
-	loc := zoneNamed(content.DefaultTimeZone)
+	loc := content.LoadZone(content.DefaultTimeZone)
 	from := time.Date(q.Month.Year(), q.Month.Month(), 1, 0, 0, 0, 0, loc)
 	f := q.filter()
 	f.From, f.To, f.Limit = from.AddDate(0, 0, -1), from.AddDate(0, 1, 1), eventsPerMonth
@@ -501,7 +484,7 @@ func (s *Server) monthGrid(cat catalog, q agendaQuery, events []*content.Event, 
 	}
 	byDay, count := map[civilDate][]monthEvent{}, 0
 	for _, ev := range events {
-		loc := zoneNamed(ev.TimeZone)
+		loc := content.LoadZone(ev.TimeZone)
 		start, end := ev.Start.In(loc), ev.End.In(loc)
 		if end.After(start) {
 			end = end.Add(-time.Nanosecond) // an end at midnight closes the day before
@@ -522,7 +505,7 @@ func (s *Server) monthGrid(cat catalog, q agendaQuery, events []*content.Event, 
 	if count == 1 {
 		v.Count = cat.t("agenda.month_count_one")
 	}
-	today := civil(now.In(zoneNamed(content.DefaultTimeZone)))
+	today := civil(now.In(content.LoadZone(content.DefaultTimeZone)))
 	// The grid starts on the Monday on or before the first.
 	start := first.AddDate(0, 0, -((int(first.Weekday()) + 6) % 7))
 	for day := start; !day.After(last); {

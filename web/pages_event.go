@@ -247,7 +247,7 @@ func (s *Server) eventView(r *http.Request, ev *content.Event) (*eventView, erro
 	st := reqFrom(ctx)
 	cat := s.catalogs[st.lang]
 	fed := s.cfg.Federation
-	loc := zoneNamed(ev.TimeZone)
+	loc := content.LoadZone(ev.TimeZone)
 	now := s.now()
 	path := s.eventPath(ev)
 	v := &eventView{Ev: ev, Path: path, Lang: langAttr(ev.Language), When: content.FormatTimeRange(ev.Start, ev.End, loc, st.lang), Zone: loc.String(),

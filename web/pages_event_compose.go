@@ -174,7 +174,7 @@ func (s *Server) fillEventChoices(ctx context.Context, m *content.Member, f *eve
 // fillFromEvent puts a stored event (or a series' template) in the form.
 func (s *Server) fillFromEvent(ctx context.Context, f *eventForm, m *content.Member, ev *content.Event) {
 	iris := s.cfg.Federation.IRIs()
-	loc := zoneNamed(ev.TimeZone)
+	loc := content.LoadZone(ev.TimeZone)
 	f.Title, f.Body, f.TimeZone = ev.Title, ev.Body, ev.TimeZone
 	if !ev.Start.IsZero() {
 		f.Start, f.End = ev.Start.In(loc).Format(localTimeLayout), ev.End.In(loc).Format(localTimeLayout)
