@@ -17,16 +17,6 @@ import (
 	"kring/storage/storagetest"
 )
 
-// amsterdam reads a wall-clock time in Europe/Amsterdam.
-func amsterdam(t *testing.T, s string) time.Time {
-	t.Helper()
-	at, err := content.ParseLocalTime(s, content.DefaultTimeZone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return at
-}
-
 // eventIn is an event input a day or more ahead of now, so that it can be
 // joined.
 func eventIn(days int, title string) federation.EventInput {

@@ -31,14 +31,6 @@ func (f *eventFixture) wantCounts(id int64, accepted, waiting, pending int) {
 	}
 }
 
-func states(ps []content.Participant) map[string]content.ParticipationState {
-	out := map[string]content.ParticipationState{}
-	for _, p := range ps {
-		out[p.Actor] = p.State
-	}
-	return out
-}
-
 func TestEventWaitingList(t *testing.T) {
 	f := newEventFixture(t)
 	e := f.event(24*time.Hour, func(e *content.Event) { e.Capacity = 1 })
