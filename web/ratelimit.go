@@ -143,3 +143,13 @@ func ipKey(addr netip.Addr) string {
 	}
 	return addr.String()
 }
+
+// Per-address limits beside the login's (server.go): saves of posts,
+// registrations and searches. Generous for people, tight for scripts.
+const (
+	defaultIPWrites           = 120
+	defaultRegistrations      = 5
+	defaultRegistrationWindow = time.Hour
+	defaultSearches           = 60
+	defaultSearchWindow       = time.Minute
+)

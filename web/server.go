@@ -58,6 +58,12 @@ type Server struct {
 	// writeLimit counts a member's saves and previews of posts: rendering
 	// Markdown costs CPU, and a hostile text costs much more.
 	writeLimit *limiter
+	// ipWriteLimit counts saves from one client address, whoever is
+	// logged in; registerLimit counts registrations and searchLimit
+	// searches from one address (ratelimit.go sets them up).
+	ipWriteLimit  *limiter
+	registerLimit *limiter
+	searchLimit   *limiter
 
 	sweepEvery time.Duration // how often expired sessions and limiter entries go
 	stop       context.CancelFunc
@@ -115,6 +121,9 @@ func newServer(db *storage.DB, cfg Config) (*Server, error) {
 	s.ipLimit = newLimiter(defaultIPAttempts, defaultLoginWindow, s.clock)
 	s.accountLimit = newLimiter(defaultAccountFailures, defaultLoginWindow, s.clock)
 	s.writeLimit = newLimiter(defaultWrites, defaultWriteWindow, s.clock)
+	s.ipWriteLimit = newLimiter(defaultIPWrites, defaultWriteWindow, s.clock)
+	s.registerLimit = newLimiter(defaultRegistrations, defaultRegistrationWindow, s.clock)
+	s.searchLimit = newLimiter(defaultSearches, defaultSearchWindow, s.clock)
 
 	var err error
 	if s.catalogs, err = loadCatalogs(); err != nil {
@@ -165,6 +174,9 @@ func (s *Server) sweep(ctx context.Context) {
 	s.ipLimit.cleanup()
 	s.accountLimit.cleanup()
 	s.writeLimit.cleanup()
+	s.ipWriteLimit.cleanup()
+	s.registerLimit.cleanup()
+	s.searchLimit.cleanup()
 	n, err := s.db.DeleteExpiredSessions(ctx, s.now())
 	switch {
 	case err != nil && ctx.Err() == nil:

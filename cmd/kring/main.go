@@ -84,6 +84,7 @@ func newApp(s streams) *cli.App {
 			doctorCommand(s),
 			restoreCommand(s),
 			pageCommand(s),
+			searchCommand(s),
 			backupCommand(s),
 			migrateCommand(s),
 			versionCommand(s),
