@@ -8,6 +8,7 @@ BIN      := bin/kring
 DATA     ?= ./data
 LISTEN   ?= 127.0.0.1:8080
 HOST     ?= localhost:8080
+FUZZTIME ?= 60s
 
 .PHONY: all build run test testdeps bench fuzz vulncheck fmt lint clean
 
@@ -28,12 +29,17 @@ test: testdeps
 	@test -d ../shared/fixtures/activitypub || echo "note: ../shared is not beside this checkout: the fixture-corpus and prober tests do not run"
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
+	FUZZ_PARALLEL=1 ./.ci/fuzz 3s
 	@./.ci/govulncheck
 
 ## bench: storage throughput, the idle memory of `kring serve`, and federation under load
 ## (inbox: signed activities stored/s, p50/p99, peak RSS; delivery fan-out to 10,000 followers)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m); crashers land in <pkg>/testdata/fuzz
+fuzz:
+	./.ci/fuzz $(FUZZTIME)
 
 ## vulncheck: govulncheck with the Go vulnerability database taken from the module proxy
 vulncheck:

@@ -291,7 +291,26 @@ func languageParams(lang string) ical.Params {
 	if p, ok := langParams[lang]; ok {
 		return p
 	}
+	if !isLanguageTag(lang) {
+		// Not a language tag (RFC 5646): the encoder refuses a quote in
+		// a parameter and would fail the whole feed (FuzzICal found it).
+		return nil
+	}
 	return ical.Params{ical.ParamLanguage: {lang}}
+}
+
+// isLanguageTag reports whether s is made of what language tags are
+// made of: ASCII letters and digits in subtags joined by '-'.
+func isLanguageTag(s string) bool {
+	if len(s) > 35 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnumByte(c) && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // appendICalText escapes a TEXT value (RFC 5545 3.3.11): backslash,
@@ -444,6 +463,12 @@ func (f *foldWriter) fold() {
 		cut := limit
 		for cut > 0 && !utf8.RuneStart(line[cut]) {
 			cut--
+		}
+		if cut == 0 {
+			// No character starts in the window: the bytes are not UTF-8,
+			// and waiting for a boundary would loop for ever (a title of
+			// 75 continuation bytes did, found by FuzzICal).
+			cut = limit
 		}
 		f.bw.Write(line[:cut])
 		f.bw.WriteString("\r\n ")

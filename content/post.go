@@ -79,9 +79,7 @@ const (
 	// MaxPostBodyBytes keeps rendering bounded: goldmark is quadratic on
 	// some hostile inputs (100 KiB of "[a](" takes seconds).
 	MaxPostBodyBytes = 64 << 10
-	MaxPostTags      = 20
-	MaxPostMentions  = 20
-	MaxPostMedia     = 8
+	// MaxPostTags, MaxPostMentions and MaxPostMedia are in limits.go.
 )
 
 // ValidatePostText checks the parts of a post a member writes.
@@ -103,7 +101,7 @@ func ValidatePostText(title, summary, body string) error {
 	case !utf8.ValidString(title + summary + body):
 		return Errorf(KindInvalid, "body", "post.encoding", "the text is not valid UTF-8")
 	}
-	return nil
+	return ValidatePostCaps(body, nil, 0)
 }
 
 // Media is an image a member uploaded, stored under the data folder with

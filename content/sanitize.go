@@ -25,10 +25,16 @@ var (
 	// so that a highlighter can find the language.
 	codeLanguage = regexp.MustCompile(`^language-[A-Za-z0-9_+#.-]{1,32}$`)
 	// httpURL admits only web images: a mailto: image is not an image.
-	httpURL = regexp.MustCompile(`(?i)^\s*https?://`)
+	// It wants a host too: bluemonday writes src="http://" as "http:",
+	// which a second pass refused, so the image vanished from HTML
+	// sanitised again (found by FuzzSanitizeHTML).
+	httpURL = regexp.MustCompile(`(?i)^\s*https?://[^\s/?#]`)
 	// relTag keeps Mastodon's rel="tag" on hashtags; any other rel value
-	// is dropped and bluemonday writes its own.
-	relTag = regexp.MustCompile(`^tag$`)
+	// is dropped and bluemonday writes its own. It also admits the tag
+	// with the words bluemonday appends to it ("tag nofollow noreferrer"):
+	// else sanitising stored HTML again (our own posts, as another Kring
+	// receives them) would drop the tag (found by FuzzSanitizeHTML).
+	relTag = regexp.MustCompile(`^tag(?: (?:nofollow|noreferrer|noopener))*$`)
 	digits = regexp.MustCompile(`^[0-9]{1,5}$`)
 	justNo = regexp.MustCompile(`^no$`)
 )

@@ -46,6 +46,9 @@ func ValidateRRule(rule string) (string, error) {
 	case opt.Count < 0:
 		return "", rruleError("the repeat rule %q has a negative COUNT: write how many times it happens, e.g. COUNT=10", rule)
 	}
+	if err := checkByDayOrdinals(rule, opt); err != nil {
+		return "", err
+	}
 	// NewRRule checks the ranges (BYMONTHDAY=32, INTERVAL=-1, ...). A
 	// fixed start spares it reading the clock.
 	opt.Dtstart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -53,6 +56,25 @@ func ValidateRRule(rule string) (string, error) {
 		return "", rruleError("cannot use the repeat rule %q: %v; write e.g. %s", rule, err, rruleExample)
 	}
 	return norm, nil
+}
+
+// checkByDayOrdinals applies RFC 5545 3.3.10 to BYDAY's ordinals
+// ("2MO"), which rrule-go checks only against 53: a number only with
+// FREQ=MONTHLY or YEARLY, and at most 5 either way within a month. rrule-go
+// panics on "FREQ=MONTHLY;BYDAY=24MO" when it expands the rule (found by
+// FuzzRRule), which would take the series worker down.
+func checkByDayOrdinals(rule string, opt *rrule.ROption) error {
+	inMonth := opt.Freq == rrule.MONTHLY || (opt.Freq == rrule.YEARLY && len(opt.Bymonth) > 0)
+	for _, wd := range opt.Byweekday {
+		switch n := wd.N(); {
+		case n == 0:
+		case opt.Freq != rrule.MONTHLY && opt.Freq != rrule.YEARLY:
+			return rruleError("the repeat rule %q numbers a weekday (%s), which only a monthly or yearly rule may do", rule, wd)
+		case inMonth && (n > 5 || n < -5):
+			return rruleError("the repeat rule %q asks for weekday %s of a month: a month has at most 5 of each weekday", rule, wd)
+		}
+	}
+	return nil
 }
 
 func rruleError(format string, args ...any) error {
@@ -126,7 +148,7 @@ func validateTemplate(s *Series) error {
 // a rule would also make every later expansion search up to the year
 // 9999 for a date that never comes.
 func checkRuleHasDates(s *Series) error {
-	r, err := s.rule()
+	r, _, err := s.rule()
 	if err != nil {
 		return err
 	}
@@ -136,47 +158,66 @@ func checkRuleHasDates(s *Series) error {
 	return nil
 }
 
-// rule builds the series' recurrence in its own zone, with DTSTART the
-// first start's wall clock there: rrule-go makes every occurrence with
-// time.Date in DTSTART's location, so the wall clock repeats and the UTC
-// time moves with daylight saving time.
-func (s *Series) rule() (*rrule.RRule, error) {
+// rule builds the series' recurrence on its wall clock, and returns the
+// zone that clock is read in (see inZone). rrule-go makes every
+// occurrence with time.Date in DTSTART's location, starting from the
+// day's midnight: in a zone whose clocks skip midnight (America/Santiago
+// in September) that midnight falls on the day before, and the day's
+// occurrence came twice while the next day's was lost (FuzzRRule found
+// it). So the rule runs in UTC, which skips nothing, on wall times: the
+// first start's wall clock in the zone, and UNTIL as a wall time too.
+func (s *Series) rule() (*rrule.RRule, *time.Location, error) {
 	norm, err := ValidateRRule(s.RRule)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	zone, err := ParseTimeZone(s.TimeZone)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	loc := LoadZone(zone)
-	// A local UNTIL (no Z) is a wall time in the series' zone.
-	opt, err := rrule.StrToROptionInLocation(norm, loc)
+	// A local UNTIL (no Z) is read as a wall time, as it should be.
+	opt, err := rrule.StrToROptionInLocation(norm, time.UTC)
 	if err != nil {
-		return nil, rruleError("cannot read the repeat rule %q: %v; write e.g. %s", s.RRule, err, rruleExample)
+		return nil, nil, rruleError("cannot read the repeat rule %q: %v; write e.g. %s", s.RRule, err, rruleExample)
 	}
-	if untilIsDate(norm) {
+	switch until := untilValue(norm); {
+	case len(until) == len("20060102"):
 		// UNTIL=20261231 means "up to and including that day"; RFC 5545
 		// would compare it with midnight and drop the day's occurrence.
 		opt.Until = opt.Until.AddDate(0, 0, 1).Add(-time.Second)
+	case strings.HasSuffix(until, "Z"):
+		// An instant: the wall time it is in the zone.
+		opt.Until = wallClock(opt.Until.In(loc))
 	}
-	opt.Dtstart = s.FirstStart.In(loc)
+	opt.Dtstart = wallClock(s.FirstStart.In(loc))
 	r, err := rrule.NewRRule(*opt)
 	if err != nil {
-		return nil, rruleError("cannot use the repeat rule %q: %v; write e.g. %s", s.RRule, err, rruleExample)
+		return nil, nil, rruleError("cannot use the repeat rule %q: %v; write e.g. %s", s.RRule, err, rruleExample)
 	}
-	return r, nil
+	return r, loc, nil
 }
 
-// untilIsDate reports whether a normalised rule's UNTIL is a date
-// without a time.
-func untilIsDate(norm string) bool {
+// wallClock is t's wall time read as UTC.
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+}
+
+// inZone places a wall time the rule gave (as UTC) in loc: the first
+// happening of a time that happens twice, and a time the clocks skip
+// moved as time.Date moves it.
+func inZone(wall time.Time, loc *time.Location) time.Time {
+	return firstOfTwice(time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc))
+}
+
+// untilValue is a normalised rule's UNTIL, or "".
+func untilValue(norm string) string {
 	for part := range strings.SplitSeq(norm, ";") {
 		if v, ok := strings.CutPrefix(part, "UNTIL="); ok {
-			return len(v) == len("20060102")
+			return v
 		}
 	}
-	return false
+	return ""
 }
 
 // Occurrences returns the UTC starts of the series' occurrences that
@@ -184,7 +225,7 @@ func untilIsDate(norm string) bool {
 // itself counts only when the rule gives it (as in RFC 5545 practice:
 // DTSTART should match the rule).
 func (s *Series) Occurrences(from, to time.Time) ([]time.Time, error) {
-	r, err := s.rule()
+	r, loc, err := s.rule()
 	if err != nil {
 		return nil, err
 	}
@@ -192,15 +233,24 @@ func (s *Series) Occurrences(from, to time.Time) ([]time.Time, error) {
 		return nil, nil
 	}
 	var starts []time.Time
+	var last time.Time
+	placed := false
 	next := r.Iterator()
 	for len(starts) < MaxOccurrences {
-		t, ok := next()
+		wall, ok := next()
 		if !ok {
 			break
 		}
-		if t = firstOfTwice(t); !t.Before(to) {
+		t := inZone(wall, loc)
+		if !t.Before(to) {
 			break
 		}
+		if placed && !t.After(last) {
+			// Two wall times on one instant: a day the zone skipped
+			// (Pacific/Apia's 30 December 2011) lands on the next.
+			continue
+		}
+		last, placed = t, true
 		if !t.Before(from) {
 			starts = append(starts, t.UTC())
 		}

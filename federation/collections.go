@@ -125,8 +125,10 @@ func (n *Node) setCollectionSources(outbox, followers, following collectionSourc
 // for fewer, never more, so that no request makes a page expensive.
 const collectionPageSize = 20
 
-// maxCollectionPage bounds ?page= so that the offset cannot overflow.
-const maxCollectionPage = 1 << 20
+// maxCollectionPage bounds ?page=: SQLite walks every skipped row of an
+// OFFSET, so a deep page costs what all the pages before it cost. 10,000
+// pages of 20 are 200,000 items, more than any collection here holds.
+const maxCollectionPage = 10_000
 
 type orderedCollection struct {
 	Context    string `json:"@context"`

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"errors"
 	"net/http"
 )
@@ -19,6 +20,23 @@ var signedFetchRoutes = map[string]bool{
 	"GET /groups/{name}/following":    true,
 	"GET /notes/{id}":                 true,
 	"GET /activities/{id}":            true,
+	"GET /posts/{id}":                 true,
+	"GET /posts/{id}/replies":         true,
+	"GET /threads/{id}":               true,
+	"GET /threads/{id}/replies":       true,
+	"GET /events/{id}":                true,
+	"GET /events/{id}/replies":        true,
+}
+
+// verifiedSignerKey keeps the signer requireSignedFetch verified, so that
+// a route deciding who may read a document (visibility.go) does not verify
+// the same signature again.
+type verifiedSignerKey struct{}
+
+// verifiedSigner is the actor requireSignedFetch verified, or "".
+func verifiedSigner(ctx context.Context) string {
+	s, _ := ctx.Value(verifiedSignerKey{}).(string)
+	return s
 }
 
 // requireSignedFetch wraps a document route in authorized-fetch mode: an
@@ -26,7 +44,7 @@ var signedFetchRoutes = map[string]bool{
 // or a redirect, are not asked for one).
 func (n *Node) requireSignedFetch(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Signature")
+		addVary(w, "Signature")
 		if !WantsActivityJSON(r) {
 			h.ServeHTTP(w, r)
 			return
@@ -48,6 +66,6 @@ func (n *Node) requireSignedFetch(h http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, why)
 			return
 		}
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), verifiedSignerKey{}, owner)))
 	})
 }

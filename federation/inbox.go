@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"kring/content"
 )
@@ -35,6 +36,13 @@ type envelope struct {
 // processed before it is durable, and nothing unverified is stored.
 func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	limits := n.inboxLimiter()
+	if code, why, wait, ok := limits.admit(r); !ok {
+		// Refused before the body is read or anything is verified.
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+		n.inboxRefused(w, r, http.StatusTooManyRequests, code, why)
+		return
+	}
 	if name := r.PathValue("name"); name != "" {
 		if _, err := n.db.ForumByName(ctx, name); err != nil {
 			n.inboxRefused(w, r, http.StatusNotFound, "no_actor", "no such actor")
@@ -62,8 +70,9 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		n.inboxRefused(w, r, http.StatusForbidden, code, why)
 		return
 	}
-	_, owner, err := n.verifier.Verify(ctx, r, body)
+	keyID, owner, err := n.verifier.Verify(ctx, r, body)
 	if err != nil {
+		limits.failed(r)
 		var ve *VerifyError
 		if errors.As(err, &ve) {
 			n.inboxRefused(w, r, http.StatusUnauthorized, ve.Code, ve.Reason)
@@ -72,6 +81,9 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 		n.inboxRefused(w, r, http.StatusUnauthorized, "signature", err.Error())
 		return
 	}
+	// Only a verified activity counts against its host: a forger who
+	// claims another server's keyId spends its own address's budget.
+	limits.verified(keyID)
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		n.inboxRefused(w, r, http.StatusBadRequest, "malformed", "body is not a JSON object")

@@ -25,6 +25,9 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	case len(text) > MaxReplyBytes:
 		return nil, content.Errorf(content.KindInvalid, "text", "reply.long", "the reply is larger than %d KiB", MaxReplyBytes>>10)
 	}
+	if err := content.ValidatePostCaps(text, nil, 0); err != nil {
+		return nil, err
+	}
 	parent, err := n.db.ObjectByIRI(ctx, parentIRI)
 	if err != nil || parent.Deleted {
 		return nil, content.Errorf(content.KindNotFound, "", "reply.no_parent", "there is nothing to reply to at %s", parentIRI)

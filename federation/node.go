@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kring/content"
@@ -41,6 +42,9 @@ type Node struct {
 	keyCache sync.Map // local actor IRI -> signingKey (outbox.go)
 
 	policyCache policyCache // the federation policy in force (policy.go)
+	// inboxLimit holds the inbox's budgets per host and per failing
+	// address (hostlimit.go); SetInboxLimits may swap it while serving.
+	inboxLimit atomic.Pointer[inboxLimiter]
 
 	delivery  *deliverer
 	inbox     groupCommit[*content.InboxItem, bool] // stores verified activities (inbox.go)
@@ -73,6 +77,7 @@ func New(db *storage.DB, cfg Config) (*Node, error) {
 	n := &Node{db: db, cfg: cfg, iris: NewIRIs(cfg.Host, cfg.Dev), log: cfg.Logger.With("component", "federation"),
 		inboxWake: make(chan struct{}, 1)}
 	n.inbox.many, n.inbox.one = db.PutInboxBatch, db.PutInbox
+	n.inboxLimit.Store(newInboxLimiter(DefaultInboxLimits(), time.Now))
 	cc := cfg.Client
 	if cc.UserAgent == "" {
 		cc.UserAgent = "Kring/" + cfg.Version + " (+" + n.iris.Base() + "/)"

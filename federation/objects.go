@@ -12,8 +12,8 @@ import (
 
 func (n *Node) objectRoutes() []Route {
 	return []Route{
-		{Pattern: "GET /notes/{id}", Handler: http.HandlerFunc(n.serveNote)},
-		{Pattern: "GET /activities/{id}", Handler: http.HandlerFunc(n.serveActivity)},
+		{Pattern: "GET /notes/{id}", Handler: n.handler(n.serveNote)},
+		{Pattern: "GET /activities/{id}", Handler: n.handler(n.serveActivity)},
 		{Pattern: "GET /posts/{id}", Handler: n.handler(n.servePost)},
 		{Pattern: "GET /posts/{id}/replies", Handler: n.handler(n.servePostReplies)},
 		{Pattern: "GET /threads/{id}", Handler: n.handler(n.serveThread)},
@@ -21,16 +21,22 @@ func (n *Node) objectRoutes() []Route {
 	}
 }
 
+// errNoObject is the one answer for a document that is missing and for
+// one the requester may not read, so that the two cannot be told apart.
+func errNoObject() error { return errStatus(http.StatusNotFound, "no such object") }
+
 // servePost serves a post at its id: AS2 to servers, and people go to its
-// page. A deleted post answers 410 with a Tombstone; drafts and
-// followers-only posts are not served here (followers' servers got them
-// delivered).
+// page. A deleted post answers 410 with a Tombstone; drafts are not
+// served, and a followers-only post only to its author's followers
+// (visibility.go). Its page's address names its title, so people are sent
+// there only for a post anyone may read.
 func (n *Node) servePost(w http.ResponseWriter, r *http.Request) error {
 	iri := n.iris.Post(r.PathValue("id"))
 	if !WantsActivityJSON(r) {
+		varyAccept(w)
 		p, err := n.db.PostByIRI(r.Context(), iri)
-		if err != nil || p.State == content.PostDraft {
-			return errStatus(http.StatusNotFound, "no such post")
+		if err != nil || p.State == content.PostDraft || p.Visibility == content.VisibilityFollowers {
+			return errNoObject()
 		}
 		http.Redirect(w, r, n.iris.PostURL(p.Author, p.Slug), http.StatusFound)
 		return nil
@@ -39,13 +45,17 @@ func (n *Node) servePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 // ServeObject answers a local object as AS2: the stored document, or a
-// Tombstone with 410 once deleted. Objects only their followers may read
-// answer 404, as if they were not there.
+// Tombstone with 410 once deleted. An object that is not public is served
+// only to a signed request by one of its readers (visibility.go); anyone
+// else gets 404, as if it were not there.
 func (n *Node) ServeObject(w http.ResponseWriter, r *http.Request, iri string) error {
-	w.Header().Add("Vary", "Accept")
+	varyBySignature(w)
 	o, err := n.db.ObjectByIRI(r.Context(), iri)
-	if err != nil || !o.Local || (!o.Public && !o.Deleted) {
-		return errStatus(http.StatusNotFound, "no such object")
+	if err != nil || !o.Local {
+		return errNoObject()
+	}
+	if !o.Public && !n.readPrivate(w, r, o.AttributedTo, []byte(o.Raw)) {
+		return errNoObject()
 	}
 	if o.Deleted {
 		return writeActivityJSON(w, http.StatusGone, map[string]any{"@context": ASContext, "id": o.IRI, "type": "Tombstone",
@@ -60,6 +70,7 @@ func (n *Node) ServeObject(w http.ResponseWriter, r *http.Request, iri string) e
 func (n *Node) serveThread(w http.ResponseWriter, r *http.Request) error {
 	iri := n.iris.Thread(r.PathValue("id"))
 	if !WantsActivityJSON(r) {
+		varyAccept(w)
 		t, err := n.db.ThreadByIRI(r.Context(), iri)
 		if err != nil {
 			return errStatus(http.StatusNotFound, "no such thread")
@@ -79,39 +90,49 @@ func (n *Node) servePostReplies(w http.ResponseWriter, r *http.Request) error {
 	return n.serveReplies(w, r, n.iris.Post(r.PathValue("id")))
 }
 
+// serveReplies is an object's replies collection, served to whoever may
+// read the object. It lists only the public replies, whoever asks (as
+// Mastodon's does): a followers-only reply is its author's followers' to
+// read, not the readers' of the object it answers.
 func (n *Node) serveReplies(w http.ResponseWriter, r *http.Request, iri string) error {
+	varyBySignature(w)
 	o, err := n.db.ObjectByIRI(r.Context(), iri)
-	if err != nil || !o.Local || !o.Public || o.Deleted {
-		return errStatus(http.StatusNotFound, "no such post")
+	if err != nil || !o.Local || o.Deleted {
+		return errNoObject()
+	}
+	if !o.Public && !n.readPrivate(w, r, o.AttributedTo, []byte(o.Raw)) {
+		return errNoObject()
 	}
 	return serveCollection(w, r, n.iris.Replies(iri), iri, func(ctx context.Context, owner string, offset, limit int) (int, []any, error) {
-		total, iris, err := n.db.Replies(ctx, owner, offset, limit)
-		items := make([]any, len(iris))
-		for i, s := range iris {
-			items[i] = s
-		}
-		return total, items, err
+		total, iris, err := n.db.PublicReplies(ctx, owner, offset, limit)
+		return total, stringsToAny(iris), err
 	})
 }
 
 // serveNote serves a local note at its id, for servers that dereference
-// it (Mastodon re-fetches announced objects). Browsers go to the author's
-// profile until notes get pages of their own.
-func (n *Node) serveNote(w http.ResponseWriter, r *http.Request) {
+// it (Mastodon re-fetches announced objects). Browsers go to the note's
+// place on its thread or its author's profile, when it is public.
+func (n *Node) serveNote(w http.ResponseWriter, r *http.Request) error {
+	varyBySignature(w)
 	o, err := n.db.ObjectByIRI(r.Context(), n.iris.Note(r.PathValue("id")))
-	if err != nil || !o.Local || !o.Public {
-		writeError(w, http.StatusNotFound, "no such object")
-		return
-	}
-	if o.Deleted {
-		writeActivityJSON(w, http.StatusGone, map[string]any{"@context": ASContext, "id": o.IRI, "type": "Tombstone", "formerType": o.Type})
-		return
+	if err != nil || !o.Local {
+		return errNoObject()
 	}
 	if !WantsActivityJSON(r) {
+		if !o.Public {
+			return errNoObject()
+		}
 		http.Redirect(w, r, n.notePage(r.Context(), o), http.StatusFound)
-		return
+		return nil
+	}
+	if !o.Public && !n.readPrivate(w, r, o.AttributedTo, []byte(o.Raw)) {
+		return errNoObject()
+	}
+	if o.Deleted {
+		return writeActivityJSON(w, http.StatusGone, map[string]any{"@context": ASContext, "id": o.IRI, "type": "Tombstone", "formerType": o.Type})
 	}
 	writeRawActivityJSON(w, []byte(o.Raw))
+	return nil
 }
 
 // notePage is where people read a local note: a reply in its place on the
@@ -130,24 +151,33 @@ func (n *Node) notePage(ctx context.Context, o *content.Object) string {
 	return n.iris.Profile(name)
 }
 
-// serveActivity serves a public local activity as it was sent.
-func (n *Node) serveActivity(w http.ResponseWriter, r *http.Request) {
+// serveActivity serves a local activity as it was sent: a public one to
+// anyone, any other (the Create of a followers-only post, an Accept) to
+// its readers alone (visibility.go).
+func (n *Node) serveActivity(w http.ResponseWriter, r *http.Request) error {
+	varyBySignature(w)
 	a, err := n.db.ActivityByIRI(r.Context(), n.iris.Activity(r.PathValue("id")))
-	if err != nil || !a.Public {
-		writeError(w, http.StatusNotFound, "no such activity")
-		return
+	if err != nil {
+		return errNoObject()
 	}
 	if !WantsActivityJSON(r) {
+		if !a.Public {
+			return errNoObject()
+		}
 		name, _ := n.iris.LocalUsername(a.Actor)
 		http.Redirect(w, r, "/@"+strings.TrimSpace(name), http.StatusFound)
-		return
+		return nil
+	}
+	if !a.Public && !n.readPrivate(w, r, a.Actor, a.Body) {
+		return errNoObject()
 	}
 	writeRawActivityJSON(w, a.Body)
+	return nil
 }
 
 func writeRawActivityJSON(w http.ResponseWriter, body []byte) {
 	w.Header().Set("Content-Type", "application/activity+json; charset=utf-8")
-	w.Header().Set("Vary", "Accept")
+	addVary(w, "Accept")
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 }

@@ -80,7 +80,9 @@ func toObject(raw json.RawMessage, o *object) *content.Object {
 	return obj
 }
 
-// tagsOf reads the hashtags and mentioned actors of a tag array.
+// tagsOf reads the hashtags and mentioned actors of a tag array, the
+// first MaxReceivedTags and MaxReceivedMentions of them: beyond those the
+// object is kept and the excess dropped.
 func tagsOf(raw json.RawMessage) (hashtags, mentions []string) {
 	var tags []struct {
 		Type string `json:"type"`
@@ -102,12 +104,12 @@ func tagsOf(raw json.RawMessage) (hashtags, mentions []string) {
 	for _, t := range tags {
 		switch t.Type {
 		case "Hashtag":
-			if tag, ok := content.NormalizeTag(strings.TrimPrefix(t.Name, "#")); ok && !seen[tag] && len(hashtags) < content.MaxPostTags {
+			if tag, ok := content.NormalizeTag(strings.TrimPrefix(t.Name, "#")); ok && !seen[tag] && len(hashtags) < content.MaxReceivedTags {
 				seen[tag] = true
 				hashtags = append(hashtags, tag)
 			}
 		case "Mention":
-			if t.Href != "" && len(mentions) < content.MaxPostMentions {
+			if t.Href != "" && len(mentions) < content.MaxReceivedMentions {
 				mentions = append(mentions, t.Href)
 			}
 		}
@@ -116,7 +118,7 @@ func tagsOf(raw json.RawMessage) (hashtags, mentions []string) {
 }
 
 // attachmentsFrom reads what an object attaches: the link and its
-// description, never the file itself.
+// description, never the file itself; the first MaxReceivedAttachments.
 func attachmentsFrom(raw json.RawMessage) []content.Attachment {
 	var out []content.Attachment
 	for _, item := range items(raw) {
@@ -132,7 +134,7 @@ func attachmentsFrom(raw json.RawMessage) []content.Attachment {
 			continue
 		}
 		u := firstID(a.URL)
-		if !isHTTPURL(u) || len(out) == content.MaxPostMedia {
+		if !isHTTPURL(u) || len(out) == content.MaxReceivedAttachments {
 			continue
 		}
 		out = append(out, content.Attachment{URL: u, MediaType: a.MediaType, Name: a.Name, Width: a.Width, Height: a.Height})
@@ -274,6 +276,9 @@ func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *ac
 	if why := checkObjectAuthor(it.Actor, obj); why != "" {
 		return nil, 0, "ignored: " + why, nil
 	}
+	if n.tooDeep(ctx, obj) {
+		return nil, 0, fmt.Sprintf("ignored: reply chain deeper than %d", content.MaxReplyDepth), nil
+	}
 	place, err := n.forumPlace(ctx, obj, act, &o)
 	switch {
 	case err != nil:
@@ -316,6 +321,22 @@ func (n *Node) fillAuthorWith(ctx context.Context, obj *content.Object, memo *lo
 	if obj.AuthorURL == "" {
 		obj.AuthorURL = a.IRI
 	}
+}
+
+// tooDeep reports whether obj replies to an object stored here at
+// MaxReplyDepth already. The node never fetches a reply's parent chain
+// (a reply to something not stored here stays outside any thread), so
+// the depth to cap is the one stored: each level lengthens the thread
+// index of the replies below it.
+func (n *Node) tooDeep(ctx context.Context, obj *content.Object) bool {
+	if obj.InReplyTo == "" {
+		return false
+	}
+	parent, err := n.db.ObjectByIRI(ctx, obj.InReplyTo)
+	if err != nil || parent.Path == "" {
+		return false
+	}
+	return strings.Count(parent.Path, "/")+1 >= content.MaxReplyDepth
 }
 
 func storedOutcome(obj *content.Object) string { return "stored: " + obj.Type + " " + obj.IRI }

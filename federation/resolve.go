@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -32,7 +33,7 @@ func (n *Node) Resolve(ctx context.Context, target string) (string, error) {
 	}
 	handle := strings.TrimPrefix(strings.TrimPrefix(target, "acct:"), "@")
 	user, host, ok := strings.Cut(handle, "@")
-	if !ok || user == "" || host == "" || strings.ContainsAny(host, "/?#@") {
+	if !ok || user == "" || !isHost(host) {
 		return "", content.Errorf(content.KindInvalid, "target", "handle.invalid", "%q is neither a handle like user@host nor an actor URL", target)
 	}
 	wf := fmt.Sprintf("%s://%s/.well-known/webfinger?resource=%s", n.scheme(), host, url.QueryEscape("acct:"+user+"@"+host))
@@ -40,6 +41,29 @@ func (n *Node) Resolve(ctx context.Context, target string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("webfinger %s: %w", handle, err)
 	}
+	href, err := jrdSelfLink(body)
+	if err != nil {
+		return "", fmt.Errorf("webfinger %s: %w", handle, err)
+	}
+	return href, nil
+}
+
+// isHost reports whether s is a host with an optional port and nothing
+// else: "0@:" named the host ":", and WebFinger went to "https:///";
+// "0@0:" asked for acct:0@0: at 0 (both found by FuzzResolveHandle).
+func isHost(s string) bool {
+	if s == "" || strings.ContainsAny(s, "/?#@\\") || strings.HasSuffix(s, ":") { // "0:": an empty port
+		return false
+	}
+	u, err := url.Parse("https://" + s)
+	return err == nil && u.Host == s && u.Hostname() != ""
+}
+
+// jrdSelfLink reads a WebFinger answer (a JRD) and returns the actor id
+// it points to: Mastodon takes the first self link of an ActivityStreams
+// type. The id must be an http(s) URL with a host: it is fetched, stored
+// and followed, and a javascript: or relative href is nothing to fetch.
+func jrdSelfLink(body []byte) (string, error) {
 	var jrd struct {
 		Links []struct {
 			Rel  string `json:"rel"`
@@ -48,15 +72,17 @@ func (n *Node) Resolve(ctx context.Context, target string) (string, error) {
 		} `json:"links"`
 	}
 	if err := json.Unmarshal(body, &jrd); err != nil {
-		return "", fmt.Errorf("webfinger %s: %w", handle, err)
+		return "", fmt.Errorf("read the JRD: %w", err)
 	}
-	// Mastodon takes the first self link of an ActivityStreams type.
 	for _, l := range jrd.Links {
 		if l.Rel == "self" && (strings.HasPrefix(l.Type, "application/activity+json") || strings.HasPrefix(l.Type, "application/ld+json")) && l.Href != "" {
+			if u, err := url.Parse(l.Href); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return "", fmt.Errorf("the ActivityPub self link %q is not an http(s) URL", l.Href)
+			}
 			return l.Href, nil
 		}
 	}
-	return "", fmt.Errorf("webfinger %s: no ActivityPub self link", handle)
+	return "", errors.New("no ActivityPub self link")
 }
 
 // remoteActor returns a remote actor, from storage while fresh, else

@@ -120,10 +120,16 @@ func parseCavageParams(h string) (map[string]string, error) {
 			break
 		}
 		eq := strings.IndexByte(h[i:], '=')
-		if eq <= 0 {
+		name := ""
+		if eq > 0 {
+			name = strings.TrimSpace(h[i : i+eq])
+		}
+		if !isToken(name) {
+			// A name is a token: not empty, not white space ("\v=x"),
+			// no separators ("\v,=", which read back as another
+			// header); both found by FuzzCavageParams.
 			return nil, fmt.Errorf("expected name=value at %q", h[i:])
 		}
-		name := strings.TrimSpace(h[i : i+eq])
 		i += eq + 1
 		var val string
 		var ok bool
@@ -146,6 +152,19 @@ func parseCavageParams(h string) (map[string]string, error) {
 		p[name] = val
 	}
 	return p, nil
+}
+
+// isToken reports whether s is an RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTChar(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // quotedParam reads a quoted value starting after its opening quote and

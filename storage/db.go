@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -62,8 +63,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		}
 	}
 	if opts.Create {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
+		if err := createPrivate(path); err != nil {
+			return nil, err
 		}
 	}
 	db := &DB{path: path, now: time.Now}
@@ -78,13 +79,6 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := db.checkPragmas(ctx); err != nil {
 		db.write.Close()
 		return nil, err
-	}
-	if opts.Create {
-		// The file may hold secrets (private keys): keep it to the node's user.
-		if err := os.Chmod(path, 0o600); err != nil {
-			db.write.Close()
-			return nil, fmt.Errorf("restrict %s: %w", path, err)
-		}
 	}
 	readers := opts.Readers
 	if readers <= 0 {
@@ -105,6 +99,40 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// createPrivate makes a new node's data folder, database file and media
+// folder its user's alone (0700, 0600, 0700), whatever the umask: the
+// database holds every private key. The file is made here, empty (an empty
+// file is an empty SQLite database), because SQLite gives the -wal and
+// -shm files it creates the mode of the database file, and would make them
+// before any later chmod. A folder that exists already is narrowed only
+// when the database is new in it, so that `kring init` in an empty folder
+// made by hand (0755) yields a node `kring serve` accepts.
+func createPrivate(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil // an existing node: serve's start check judges its modes
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	for p, mode := range map[string]fs.FileMode{path: 0o600, dir: 0o700} {
+		if err := os.Chmod(p, mode); err != nil { // the umask may have taken bits off 0600, never added any
+			return fmt.Errorf("restrict %s: %w", p, err)
+		}
+	}
+	if err := os.MkdirAll(MediaDir(dir), 0o700); err != nil {
+		return fmt.Errorf("create media folder: %w", err)
+	}
+	return nil
 }
 
 func dsn(path string, readOnly bool) string {

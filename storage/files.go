@@ -64,7 +64,7 @@ func (f Files) Put(ctx context.Context, name string, data []byte) (err error) {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store %s: %w", name, err)
 	}
-	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
 		return fmt.Errorf("create media folder: %w", err)
 	}
 	tmp, err := os.CreateTemp(f.Dir, ".upload-*")
@@ -89,13 +89,13 @@ func (f Files) Put(ctx context.Context, name string, data []byte) (err error) {
 	return nil
 }
 
-// writeSynced writes data to the new file, makes it readable by the
-// node's group (a web server in front may serve the folder) and syncs it.
+// writeSynced writes data to the new file, makes it the node user's
+// alone (the data folder is; kring serves media itself) and syncs it.
 func writeSynced(file *os.File, data []byte) error {
 	if _, err := file.Write(data); err != nil {
 		return err
 	}
-	if err := file.Chmod(0o640); err != nil {
+	if err := file.Chmod(0o600); err != nil {
 		return err
 	}
 	if err := file.Sync(); err != nil {

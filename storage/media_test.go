@@ -174,8 +174,8 @@ func TestFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mode := info.Mode().Perm(); mode != 0o640 {
-			t.Errorf("mode %v, want 0640", mode)
+		if mode := info.Mode().Perm(); mode != 0o600 {
+			t.Errorf("mode %v, want 0600", mode)
 		}
 		entries, err := os.ReadDir(dir)
 		if err != nil {

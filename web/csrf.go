@@ -8,7 +8,9 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"kring/content"
 )
@@ -83,11 +85,35 @@ func (s *Server) checkCSRF(r *http.Request, st *request) error {
 // parseForm reads a posted form, URL-encoded or multipart (uploads). The
 // route's body cap bounds a multipart form, so it is kept in memory whole
 // and no upload lands in a temporary file.
+// Every value comes out as valid UTF-8 (bad bytes become U+FFFD): browsers
+// send nothing else, and text that is not UTF-8 breaks what is built from
+// it later (the calendar's line folding looped on it, found by FuzzICal).
 func parseForm(r *http.Request) error {
+	var err error
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		return r.ParseMultipartForm(math.MaxInt64)
+		err = r.ParseMultipartForm(math.MaxInt64)
+	} else {
+		err = r.ParseForm()
 	}
-	return r.ParseForm()
+	if err != nil {
+		return err
+	}
+	validUTF8(r.Form)
+	validUTF8(r.PostForm)
+	if r.MultipartForm != nil {
+		validUTF8(r.MultipartForm.Value)
+	}
+	return nil
+}
+
+func validUTF8(values map[string][]string) {
+	for _, vs := range values {
+		for i, v := range vs {
+			if !utf8.ValidString(v) {
+				vs[i] = strings.ToValidUTF8(v, "\uFFFD")
+			}
+		}
+	}
 }
 
 func csrfProblem(why string) *problem {

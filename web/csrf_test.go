@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestAnonymousCSRFCookie(t *testing.T) {
@@ -87,5 +88,29 @@ func TestNodeDefaultLanguage(t *testing.T) {
 	b.header.Set("Accept-Language", "nl")
 	if got := htmlLang(b.get("/").body); got != "nl" {
 		t.Errorf("Accept-Language nl on an English node: lang = %q, want nl", got)
+	}
+}
+
+// TestFormsAreValidUTF8 posts bytes that are not UTF-8: they arrive as
+// U+FFFD, so nothing stored from a form can break what is built from it
+// (calendar folding looped on such text before).
+func TestFormsAreValidUTF8(t *testing.T) {
+	t.Parallel()
+	n, _ := newFederatedNode(t)
+	n.member("alice", "Alice de Vries")
+	b := n.browser()
+	b.login("alice", testPassword)
+	loc := publish(t, b, url.Values{"title": {"Caf\xe9 op de hoek"}, "body": {"Koffie \xff\xfe en meer"}})
+	page := b.get(loc)
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", loc, page.StatusCode)
+	}
+	for _, want := range []string{"Caf\uFFFD op de hoek", "Koffie \uFFFD en meer"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+	if !utf8.ValidString(page.body) {
+		t.Error("the page is not valid UTF-8")
 	}
 }

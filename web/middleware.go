@@ -67,7 +67,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &request{id: requestIDOf(r)}
-		r = r.WithContext(withRequestID(withRequest(r.Context(), st), st.id))
+		r = r.WithContext(withClientKey(withRequestID(withRequest(r.Context(), st), st.id), ipKey(clientIP(r))))
 		w.Header().Set(requestIDHeader, st.id)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -89,11 +90,9 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	key := "writer:" + m.Username
-	if ok, wait := s.writeLimit.allow(key); !ok {
-		return rateLimited(wait, "posts by "+m.Username)
+	if err := s.spendWriteAt(ctx, m); err != nil {
+		return err
 	}
-	s.writeLimit.add(key)
 	f := s.newCompose(r, m)
 	in, err := s.readCompose(r, &f)
 	var existing *content.Post
@@ -155,7 +154,10 @@ func (s *Server) readCompose(r *http.Request, f *composeForm) (federation.PostIn
 		return in, err
 	}
 	f.Visibility = in.Visibility
-	return in, content.ValidatePostText(in.Title, in.Summary, in.Body)
+	if err := content.ValidatePostText(in.Title, in.Summary, in.Body); err != nil {
+		return in, err
+	}
+	return in, content.ValidatePostCaps(in.Body, in.Tags, len(in.MediaIDs))
 }
 
 func badMedia(field, v string) error {
@@ -164,13 +166,13 @@ func badMedia(field, v string) error {
 
 // composeRefused shows the form again with the message at the field.
 func (s *Server) composeRefused(w http.ResponseWriter, r *http.Request, f composeForm, err error) error {
-	p := s.problemOf(err)
+	p := s.problemOf(capProblem(err))
 	if p.status >= 500 || p.status == http.StatusForbidden || p.status == http.StatusNotFound {
 		return err
 	}
 	field := p.field
-	if field == "" {
-		field = "form"
+	if field != "title" && field != "summary" && field != "body" {
+		field = "form" // the form shows no message at the tags or the images
 	}
 	s.problemHeaders(w, p)
 	f.Errors = map[string]string{field: s.catalogs[reqFrom(r.Context()).lang].t(p.key, p.args...)}
@@ -232,6 +234,18 @@ func (s *Server) memberPath(w http.ResponseWriter, r *http.Request) error {
 	return s.showPost(w, r, p)
 }
 
+// followsAuthor reports whether m, a member of this node, is an accepted
+// follower of p's author: they may read its followers-only posts here,
+// as their servers would be sent them elsewhere.
+func (s *Server) followsAuthor(ctx context.Context, m *content.Member, p *content.Post) bool {
+	if m == nil || s.cfg.Federation == nil {
+		return false
+	}
+	iris := s.cfg.Federation.IRIs()
+	f, err := s.db.FollowBetween(ctx, iris.Actor(m.Username), iris.Actor(p.Author))
+	return err == nil && f.State == content.FollowAccepted
+}
+
 func (s *Server) showPost(w http.ResponseWriter, r *http.Request, p *content.Post) error {
 	ctx := r.Context()
 	st := reqFrom(ctx)
@@ -239,7 +253,8 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request, p *content.Pos
 	switch {
 	case p.State == content.PostDeleted:
 		return &problem{status: http.StatusGone, key: "error.post_deleted", detail: "post deleted"}
-	case (p.State == content.PostDraft || p.Visibility == content.VisibilityFollowers) && !isAuthor:
+	case p.State == content.PostDraft && !isAuthor,
+		p.Visibility == content.VisibilityFollowers && !isAuthor && !s.followsAuthor(ctx, st.member, p):
 		return &problem{status: http.StatusNotFound, key: "error.post_not_found", detail: "not visible"}
 	}
 	page := postPage{Post: p, IsAuthor: isAuthor, Author: p.Author, AuthorURL: "/@" + p.Author, MaxReply: federation.MaxReplyBytes,

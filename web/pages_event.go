@@ -551,7 +551,7 @@ func decideParticipant(accept bool) eventActionFunc {
 }
 
 func (s *Server) replyToEvent(ctx context.Context, a *eventActionRequest) (string, error) {
-	if err := s.spendWrite(a.member); err != nil {
+	if err := s.spendWriteAt(ctx, a.member); err != nil {
 		return "", err
 	}
 	parent := a.form.Get("in_reply_to")

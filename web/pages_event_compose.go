@@ -493,7 +493,7 @@ func (s *Server) saveEditedEvent(w http.ResponseWriter, r *http.Request, m *cont
 
 func (s *Server) saveEventForm(w http.ResponseWriter, r *http.Request, m *content.Member, f *eventForm, existing *content.Event) error {
 	ctx := r.Context()
-	if err := s.spendWrite(m); err != nil {
+	if err := s.spendWriteAt(ctx, m); err != nil {
 		return err
 	}
 	in := s.readEventForm(ctx, r, f)
@@ -502,6 +502,9 @@ func (s *Server) saveEventForm(w http.ResponseWriter, r *http.Request, m *conten
 	}
 	if len(f.Errors) > 0 {
 		return s.eventFormRefused(w, r, f, nil)
+	}
+	if err := content.ValidatePostCaps(in.Body, in.Tags, 0); err != nil {
+		return s.eventFormRefused(w, r, f, err)
 	}
 	if r.PostForm.Get("action") == "preview" {
 		return s.eventPreview(w, r, f)
@@ -536,7 +539,7 @@ func (s *Server) saveSeriesForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.spendWrite(m); err != nil {
+	if err := s.spendWriteAt(ctx, m); err != nil {
 		return err
 	}
 	si := s.readSeriesForm(ctx, r, f, s.readEventForm(ctx, r, f))
@@ -578,7 +581,7 @@ func (s *Server) eventPreview(w http.ResponseWriter, r *http.Request, f *eventFo
 func (s *Server) eventFormRefused(w http.ResponseWriter, r *http.Request, f *eventForm, err error) error {
 	status := http.StatusUnprocessableEntity
 	if err != nil {
-		p := s.problemOf(err)
+		p := s.problemOf(capProblem(err))
 		switch {
 		case p.status >= 500, p.status == http.StatusNotFound, p.status == http.StatusTooManyRequests, p.status == http.StatusUnauthorized:
 			return err

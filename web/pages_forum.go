@@ -305,7 +305,7 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.spendWrite(m); err != nil {
+	if err := s.spendWriteAt(ctx, m); err != nil {
 		return err
 	}
 	form := threadForm{Forum: s.forumCard(f), MaxTitle: content.MaxPostTitleLen,
@@ -313,6 +313,9 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request) error {
 		Tags: r.PostForm.Get("tags")}
 	in := federation.ThreadInput{Title: form.Title, Body: form.Body,
 		Tags: strings.FieldsFunc(form.Tags, func(r rune) bool { return r == ',' || r == ' ' || r == '#' })}
+	if err := content.ValidatePostCaps(in.Body, in.Tags, 0); err != nil {
+		return s.threadRefused(w, r, form, f, m, err)
+	}
 	t, err := s.cfg.Federation.StartThread(ctx, m, f, in)
 	if err != nil {
 		return s.threadRefused(w, r, form, f, m, err)
@@ -320,23 +323,11 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, threadPath(t))
 }
 
-// spendWrite counts a thread or reply against the member's write budget,
-// which posts share: each renders Markdown, and hostile Markdown is what
-// the budget caps.
-func (s *Server) spendWrite(m *content.Member) error {
-	key := "writer:" + m.Username
-	if ok, wait := s.writeLimit.allow(key); !ok {
-		return rateLimited(wait, "writes by "+m.Username)
-	}
-	s.writeLimit.add(key)
-	return nil
-}
-
 // threadRefused shows the new-thread form again with the message at the
 // field at fault (422), or, for a banned member, at the top with the
 // moderator's reason (403).
 func (s *Server) threadRefused(w http.ResponseWriter, r *http.Request, form threadForm, f *content.Forum, m *content.Member, err error) error {
-	p := s.problemOf(err)
+	p := s.problemOf(capProblem(err))
 	status := http.StatusUnprocessableEntity
 	switch {
 	case p.status == http.StatusForbidden:

@@ -86,7 +86,7 @@ func (s *Server) replyInThread(ctx context.Context, a *threadActionRequest) (str
 		}
 		parent = o.IRI
 	}
-	if err := s.spendWrite(a.member); err != nil {
+	if err := s.spendWriteAt(ctx, a.member); err != nil {
 		return "", err
 	}
 	o, err := s.cfg.Federation.Reply(ctx, a.member, parent, a.form.Get("text"))
@@ -214,7 +214,7 @@ func (s *Server) editInThread(ctx context.Context, a *threadActionRequest) (stri
 			return "", err
 		}
 	}
-	if err := s.spendWrite(a.member); err != nil {
+	if err := s.spendWriteAt(ctx, a.member); err != nil {
 		return "", err
 	}
 	text := strings.ReplaceAll(a.form.Get("text"), "\r\n", "\n")

@@ -146,9 +146,15 @@ func ipKey(addr netip.Addr) string {
 
 // Per-address limits beside the login's (server.go): saves of posts,
 // registrations and searches. Generous for people, tight for scripts.
+// Registrations take an invitation, and a club evening may bring twenty
+// newcomers behind one router; each costs a password hash and a key pair,
+// so twenty an hour bounds the work (Mastodon allows 5 per 30 minutes
+// for open sign-ups). Saves are counted per address on top of the
+// member's own budget (defaultWrites): twice one member's, for a
+// household or an office behind one address.
 const (
 	defaultIPWrites           = 120
-	defaultRegistrations      = 5
+	defaultRegistrations      = 20
 	defaultRegistrationWindow = time.Hour
 	defaultSearches           = 60
 	defaultSearchWindow       = time.Minute

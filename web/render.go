@@ -67,18 +67,31 @@ func (s *Server) parseTemplate(cat catalog, name string) (*template.Template, er
 	return t, nil
 }
 
-// checkTemplates parses every page in every language once, so that a
-// broken template stops the start rather than a visitor's request.
+// checkTemplates parses every page once, so that a broken template stops
+// the start rather than a visitor's request. The templates are embedded
+// and parse the same in every language (only the functions' results
+// differ), so one parse per page and process tells it for every Server.
 func (s *Server) checkTemplates() error {
-	for _, cat := range s.catalogs {
+	templatesChecked.Do(func() {
+		var cat catalog
+		for _, c := range s.catalogs {
+			cat = c
+			break
+		}
 		for _, name := range pageNames {
 			if _, err := s.parseTemplate(cat, name); err != nil {
-				return err
+				templatesErr = err
+				return
 			}
 		}
-	}
-	return nil
+	})
+	return templatesErr
 }
+
+var (
+	templatesChecked sync.Once
+	templatesErr     error
+)
 
 func (s *Server) funcs(cat catalog) template.FuncMap {
 	return template.FuncMap{

@@ -100,10 +100,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	password, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm_password")
 
 	ip := ipKey(clientIP(r))
-	if ok, wait := s.ipLimit.allow(ip); !ok {
-		return s.registerRefused(w, r, page, rateLimited(wait, "registrations from "+ip))
+	if ok, wait := s.registerLimit.allow(ip); !ok {
+		return s.registerRefused(w, r, page, rateLimitedAs("limits.too_many_registrations", wait, "registrations from "+ip))
 	}
-	s.ipLimit.add(ip)
+	s.registerLimit.add(ip)
 	closed, err := s.inviteUsable(r, page.Invite)
 	if err != nil {
 		return err

@@ -1,4 +1,11 @@
 package web
 
-// searchRoutes: the search page (pages_search.go).
-func (s *Server) searchRoutes() []route { return nil }
+func init() { pageNames = append(pageNames, "search") }
+
+// searchRoutes: the search page (pages_search.go). It is a GET form, so
+// that results have an address to share and the back button works.
+func (s *Server) searchRoutes() []route {
+	return []route{
+		{pattern: "GET /search", handle: s.searchPage},
+	}
+}

@@ -177,6 +177,11 @@ func (s *Server) sweep(ctx context.Context) {
 	s.ipWriteLimit.cleanup()
 	s.registerLimit.cleanup()
 	s.searchLimit.cleanup()
+	// Received posts queue for the search index; folding them in here
+	// keeps the first search after a busy hour short.
+	if err := s.db.SyncSearch(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("sweep search queue", "err", err)
+	}
 	n, err := s.db.DeleteExpiredSessions(ctx, s.now())
 	switch {
 	case err != nil && ctx.Err() == nil:
@@ -207,14 +212,31 @@ const (
 	shutdownTimeout   = 10 * time.Second
 )
 
+// serverLimits are the HTTP server's limits on slow and large requests.
+// Production uses defaultServerLimits; tests shorten them to watch a slow
+// client being cut off on a real listener.
+type serverLimits struct {
+	ReadHeader, Read, Write, Idle time.Duration
+	MaxHeaderBytes                int
+}
+
+func defaultServerLimits() serverLimits {
+	return serverLimits{ReadHeader: readHeaderTimeout, Read: readTimeout, Write: writeTimeout, Idle: idleTimeout,
+		MaxHeaderBytes: maxHeaderBytes}
+}
+
 func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return newHTTPServerWith(h, logger, defaultServerLimits())
+}
+
+func newHTTPServerWith(h http.Handler, logger *slog.Logger, l serverLimits) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }

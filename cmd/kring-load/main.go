@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -95,6 +96,10 @@ func run() error {
 		res.Percentile(50).Round(10*time.Microsecond), res.Percentile(99).Round(10*time.Microsecond), res.Percentile(100).Round(10*time.Microsecond))
 	if res.Accepted != res.Sent {
 		fmt.Printf("not accepted: statuses %v, %d transport errors; first: %s\n", res.Statuses, res.Errors, res.FirstErr)
+	}
+	if n := res.Statuses[http.StatusTooManyRequests]; n > 0 {
+		fmt.Printf("rate limited: %d answered 429, the first after %d accepted (Retry-After: %s): %s\n",
+			n, res.AcceptedBefore429, res.RetryAfter, res.Body429)
 	}
 	fmt.Printf("key fetches by the node: %d\n", remote.Fetches())
 

@@ -49,9 +49,9 @@ type benchNode struct {
 }
 
 // newBenchNode initialises a node for host addr and adds the member alice.
-func newBenchNode(b *testing.B) *benchNode {
+func newBenchNode(b testing.TB) *benchNode {
 	b.Helper()
-	n := &benchNode{addr: freePort(b), dir: filepath.Join(b.TempDir(), "data")}
+	n := &benchNode{addr: freeLoopbackAddr(b), dir: filepath.Join(b.TempDir(), "data")}
 	for _, args := range [][]string{
 		{"init", "--host", n.addr, "--data", n.dir},
 		{"user", "add", "alice", "--data", n.dir},
@@ -64,13 +64,24 @@ func newBenchNode(b *testing.B) *benchNode {
 	return n
 }
 
+// freeLoopbackAddr is a loopback address with a port free right now.
+func freeLoopbackAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 func (n *benchNode) dbPath() string { return filepath.Join(n.dir, storage.FileName) }
 
 func (n *benchNode) actor(name string) string { return "http://" + n.addr + "/users/" + name }
 
 // start runs `kring serve --dev` with env on top of a clean environment,
 // logging to a file, and waits until it is healthy.
-func (n *benchNode) start(b *testing.B, env []string, args ...string) {
+func (n *benchNode) start(b testing.TB, env []string, args ...string) {
 	b.Helper()
 	n.logPath = filepath.Join(b.TempDir(), "serve.log")
 	logf, err := os.Create(n.logPath)
@@ -154,7 +165,9 @@ func benchInbox(b *testing.B, count, senders int) {
 		b.Fatal(err)
 	}
 	defer remote.Close()
-	node.start(b, nil, "--resolve", "load.test="+remote.Addr)
+	// One host sends everything: its budget is off, as this measures the
+	// inbox, not the limit (BenchmarkInboxAbusiveHost measures that).
+	node.start(b, nil, "--resolve", "load.test="+remote.Addr, "--inbox-host-burst", "0")
 	inbox := "http://" + node.addr + "/inbox"
 	reqs, err := remote.Presign(ctx, inbox, node.actor("alice"), count)
 	if err != nil {
@@ -452,4 +465,134 @@ func (s *sinks) firstRefusal() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.refusal
+}
+
+// BenchmarkInboxAbusiveHost is the abusive-host load test: one host sends
+// 10,000 signed activities from 64 connections while a well-behaved one
+// delivers 100 at its own pace, both at the same time, to a node with the
+// default inbox budgets. Every activity of the well-behaved host must be
+// accepted (and stored), the abusive host must get 429s once its budget
+// is spent, and /healthz, sampled throughout, must stay quick:
+//
+//	abusive-accepted  abusive-429  good-accepted  healthz-p50-ms  healthz-p99-ms  healthz-max-ms
+func BenchmarkInboxAbusiveHost(b *testing.B) {
+	done := false
+	for b.Loop() {
+		if done {
+			continue
+		}
+		done = true
+		r := abusiveHost(b, abuseScenario{floodCount: 10000, floodConns: 64, goodCount: 100, goodEvery: 20 * time.Millisecond,
+			burst: federation.DefaultInboxHostBurst, rate: federation.DefaultInboxHostRate, maxHealth: time.Second})
+		b.ReportMetric(float64(r.flood.Accepted), "abusive-accepted")
+		b.ReportMetric(float64(r.flood.Statuses[http.StatusTooManyRequests]), "abusive-429")
+		b.ReportMetric(float64(r.good.Accepted), "good-accepted")
+		b.ReportMetric(ms(r.health.Percentile(50)), "healthz-p50-ms")
+		b.ReportMetric(ms(r.health.Percentile(99)), "healthz-p99-ms")
+		b.ReportMetric(ms(r.health.Percentile(100)), "healthz-max-ms")
+	}
+}
+
+// TestInboxAbusiveHost is the load test's small version, for every test
+// run: the same scenario against the real binary with a low budget set by
+// the serve flags.
+func TestInboxAbusiveHost(t *testing.T) {
+	t.Parallel()
+	abusiveHost(t, abuseScenario{floodCount: 400, floodConns: 16, goodCount: 20, goodEvery: 20 * time.Millisecond,
+		burst: 30, rate: 5, flags: []string{"--inbox-host-burst", "30", "--inbox-host-rate", "5"}, maxHealth: 3 * time.Second})
+}
+
+type abuseScenario struct {
+	floodCount, floodConns, goodCount int
+	goodEvery                         time.Duration
+	burst                             int
+	rate                              float64
+	flags                             []string      // serve flags that set burst and rate (none: the defaults)
+	maxHealth                         time.Duration // the slowest /healthz answer allowed meanwhile
+}
+
+type abuseResult struct {
+	flood, good fedload.Result
+	health      fedload.Latencies
+}
+
+func abusiveHost(tb testing.TB, sc abuseScenario) abuseResult {
+	ctx := context.Background()
+	node := newBenchNode(tb)
+	flooder, err := fedload.NewRemote(fedload.RemoteConfig{Host: "abuser.test", Actors: 4})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer flooder.Close()
+	good, err := fedload.NewRemote(fedload.RemoteConfig{Host: "good.test", Actors: 2})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer good.Close()
+	node.start(tb, nil, append([]string{"--resolve", "abuser.test=" + flooder.Addr + ",good.test=" + good.Addr}, sc.flags...)...)
+	inbox := "http://" + node.addr + "/inbox"
+	floodReqs, err := flooder.Presign(ctx, inbox, node.actor("alice"), sc.floodCount)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	goodReqs, err := good.Presign(ctx, inbox, node.actor("alice"), sc.goodCount)
+	if err != nil {
+		tb.Fatal(err)
+	}
+
+	var r abuseResult
+	health := fedload.SampleLatency("http://"+node.addr+"/healthz", 10*time.Millisecond)
+	flooded := make(chan struct{})
+	go func() { r.flood = fedload.Fire(ctx, inbox, floodReqs, sc.floodConns); close(flooded) }()
+	r.good = fedload.FirePaced(ctx, inbox, goodReqs, sc.goodEvery)
+	<-flooded
+	r.health = health.Stop()
+	tb.Logf("abusive host: %d sent from %d connections in %s, %d accepted, %d answered 429 (the first after %d accepted; Retry-After %s: %s); "+
+		"well-behaved host: %d of %d accepted (p99 %s); /healthz meanwhile: %s",
+		r.flood.Sent, sc.floodConns, r.flood.Elapsed.Round(time.Millisecond), r.flood.Accepted, r.flood.Statuses[http.StatusTooManyRequests],
+		r.flood.AcceptedBefore429, r.flood.RetryAfter, r.flood.Body429, r.good.Accepted, r.good.Sent, r.good.Percentile(99).Round(10*time.Microsecond), r.health)
+
+	if r.good.Accepted != sc.goodCount {
+		tb.Errorf("well-behaved host: %d of %d accepted; statuses %v, first: %s", r.good.Accepted, sc.goodCount, r.good.Statuses, r.good.FirstErr)
+	}
+	refused := r.flood.Statuses[http.StatusTooManyRequests]
+	if refused == 0 || refused+r.flood.Accepted != sc.floodCount {
+		tb.Fatalf("abusive host: %d accepted, statuses %v, first: %s; want 202s, then 429s, nothing else\nnode log:\n%s",
+			r.flood.Accepted, r.flood.Statuses, r.flood.FirstErr, node.logTail())
+	}
+	if r.flood.Accepted < sc.burst {
+		tb.Errorf("abusive host: %d accepted, want at least its budget of %d", r.flood.Accepted, sc.burst)
+	}
+	if most := sc.burst + int(sc.rate*r.flood.Elapsed.Seconds()) + sc.floodConns + 1; r.flood.Accepted > most {
+		tb.Errorf("abusive host: %d accepted in %s, want at most %d (budget + refill + requests in flight)", r.flood.Accepted, r.flood.Elapsed, most)
+	}
+	if r.flood.AcceptedBefore429 < sc.burst-sc.floodConns {
+		tb.Errorf("the first 429 came after %d accepted, before the budget of %d was spent", r.flood.AcceptedBefore429, sc.burst)
+	}
+	if secs, err := strconv.Atoi(r.flood.RetryAfter); err != nil || secs < 1 || !strings.Contains(r.flood.Body429, `"error"`) {
+		tb.Errorf("429 with Retry-After %q and body %q, want whole seconds and a JSON reason", r.flood.RetryAfter, r.flood.Body429)
+	}
+	if r.health.Failures > 0 || len(r.health.Samples) == 0 || r.health.Percentile(100) > sc.maxHealth {
+		tb.Errorf("/healthz during the flood: %s (first failure: %s); want every answer within %s", r.health, r.health.FirstErr, sc.maxHealth)
+	}
+	// The well-behaved host's notes were stored, not just answered.
+	db, err := storage.Open(ctx, node.dbPath(), storage.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	for _, req := range goodReqs {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			it, err := db.InboxItemByIRI(ctx, req.ActivityID)
+			if err == nil && strings.HasPrefix(it.Outcome, "stored: Note ") {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("well-behaved activity %s not stored within 30s (%v)", req.ActivityID, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return r
 }

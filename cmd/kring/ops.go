@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -244,60 +243,26 @@ func checkDataDir(dir string) (c check, exists bool) {
 	case !fi.IsDir():
 		return failCheck(name, dir+" is not a folder", "point --data (KRING_DATA) at the node's folder"), false
 	}
-	if bad := ownerProblem(fi); bad != "" {
-		return failCheck(name, dir+" "+bad, "run kring as the node's user, or chown -R USER "+dir), true
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return failCheck(name, fmt.Sprintf("%s is mode %04o: others may look inside (the database holds private keys)", dir, perm), "chmod 700 "+dir), true
+	if problems := dataDirProblems(dir, fi); len(problems) > 0 {
+		return failCheck(name, problems[0].String(), problems[0].Fix), true
 	}
 	return passCheck(name, dir+" (mode 0700, owned by you)"), true
 }
 
-// ownerProblem says what is wrong with a file's owner, or "".
-func ownerProblem(fi fs.FileInfo) string {
-	st, isUnix := fi.Sys().(*syscall.Stat_t)
-	if !isUnix {
-		return ""
-	}
-	if uid := os.Getuid(); int(st.Uid) != uid {
-		return fmt.Sprintf("belongs to user %d, not to you (user %d)", st.Uid, uid)
-	}
-	return ""
-}
-
 // checkFilePerms: the database (with its WAL) and the media folder are the
-// owner's alone.
+// owner's alone (perms.go, which serve checks at start too).
 func checkFilePerms(dir string) check {
 	const name = "file permissions"
-	var bad []string
-	var fix []string
-	for _, f := range []string{storage.FileName, storage.FileName + "-wal", storage.FileName + "-shm", storage.MediaFolder} {
-		path := filepath.Join(dir, f)
-		fi, err := os.Stat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			bad = append(bad, err.Error())
-			continue
-		}
-		if p := ownerProblem(fi); p != "" {
-			bad = append(bad, f+" "+p)
-			fix = append(fix, "chown USER "+path)
-		}
-		want := fs.FileMode(0o600)
-		if fi.IsDir() {
-			want = 0o700
-		}
-		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-			bad = append(bad, fmt.Sprintf("%s is mode %04o", f, perm))
-			fix = append(fix, fmt.Sprintf("chmod %o %s", want, path))
-		}
+	problems := dataFileProblems(dir)
+	if len(problems) == 0 {
+		return passCheck(name, storage.FileName+" and "+storage.MediaFolder+"/ are yours alone")
 	}
-	if len(bad) > 0 {
-		return failCheck(name, strings.Join(bad, "; "), strings.Join(fix, "; "))
+	var bad, fix []string
+	for _, p := range problems {
+		bad = append(bad, p.String())
+		fix = append(fix, p.Fix)
 	}
-	return passCheck(name, storage.FileName+" and "+storage.MediaFolder+"/ are yours alone")
+	return failCheck(name, strings.Join(bad, "; "), strings.Join(fix, "; "))
 }
 
 // checkDatabase opens the database as serve would and runs SQLite's

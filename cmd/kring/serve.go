@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"kring/content"
+	"kring/federation"
 	"kring/storage"
 	"kring/web"
 )
@@ -41,6 +42,9 @@ type serveConfig struct {
 	// too, to requests that bear the token.
 	MetricsListen string
 	MetricsToken  string
+	// InboxLimits are the inbox's budgets (serve_limits.go); nil keeps
+	// federation's defaults.
+	InboxLimits *federation.InboxLimits
 }
 
 // firstAdminName is the first admin member's username: "admin" is reserved.
@@ -63,7 +67,7 @@ func serveCommand(s streams) *cli.Command {
 				EnvVars: []string{"KRING_AUTHORIZED_FETCH"}},
 			&cli.DurationFlag{Name: "delivery-backoff", Hidden: true, Usage: "wait before a failed delivery's first retry (default 30s; for tests)",
 				EnvVars: []string{"KRING_DELIVERY_BACKOFF"}},
-		), metricsFlags()...),
+		), append(metricsFlags(), inboxLimitFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -80,6 +84,10 @@ func serveCommand(s streams) *cli.Command {
 			if err != nil {
 				return err
 			}
+			inboxLimits, err := inboxLimitsFrom(c)
+			if err != nil {
+				return err
+			}
 			return runServe(c.Context, serveConfig{
 				commonConfig:    common,
 				Listen:          strings.TrimSpace(c.String("listen")),
@@ -91,6 +99,7 @@ func serveCommand(s streams) *cli.Command {
 				DeliveryBackoff: c.Duration("delivery-backoff"),
 				MetricsListen:   metricsListen,
 				MetricsToken:    metricsToken,
+				InboxLimits:     inboxLimits,
 			}, s)
 		},
 	}
@@ -99,6 +108,9 @@ func serveCommand(s streams) *cli.Command {
 // runServe serves until ctx is done (SIGINT, SIGTERM), lets in-flight
 // requests finish, then closes the database, which folds the WAL back.
 func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
+	if err := checkServePermissions(cfg.DataDir); err != nil { // perms.go
+		return err
+	}
 	logger := newLogger(s.err, cfg.commonConfig)
 	db, node, err := openServeDB(ctx, cfg, logger)
 	if err != nil {
@@ -126,6 +138,11 @@ func runServe(ctx context.Context, cfg serveConfig, s streams) (err error) {
 	fed, err := newFederation(db, node, fedOptions{Resolve: cfg.Resolve, AuthorizedFetch: cfg.AuthorizedFetch, DeliveryBackoff: cfg.DeliveryBackoff}, logger)
 	if err != nil {
 		return err
+	}
+	if cfg.InboxLimits != nil {
+		if err := fed.SetInboxLimits(*cfg.InboxLimits); err != nil {
+			return err
+		}
 	}
 	if err := fed.EnsureOrganisation(ctx, "", ""); err != nil {
 		// The node works without it; the admin learns why and how to fix it.

@@ -147,15 +147,25 @@ type Result struct {
 	Elapsed  time.Duration
 	// Latencies of every request, sorted: send to the end of the answer.
 	Latencies []time.Duration
+	// AcceptedBefore429 is how many 202s had come back when the first 429
+	// did; Accepted when none did.
+	AcceptedBefore429 int
+	// RetryAfter and Body429 are the Retry-After header and the body of
+	// the first 429; "" when there was none.
+	RetryAfter, Body429 string
 }
 
 // Percentile returns the p-th percentile (0–100) of the latencies.
 func (r Result) Percentile(p float64) time.Duration {
-	if len(r.Latencies) == 0 {
+	return percentile(r.Latencies, p)
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(p / 100 * float64(len(r.Latencies)))
-	return r.Latencies[min(i, len(r.Latencies)-1)]
+	i := int(p / 100 * float64(len(sorted)))
+	return sorted[min(i, len(sorted)-1)]
 }
 
 // AcceptedPerSecond is the rate of 202 answers over the run.
@@ -169,6 +179,19 @@ func Fire(ctx context.Context, inbox string, reqs []Request, senders int) Result
 	if senders <= 0 {
 		senders = 64
 	}
+	return fire(ctx, inbox, reqs, senders, 0)
+}
+
+// FirePaced sends the requests one after another, starting one every
+// interval (or as soon as the previous answer came, when that was later):
+// a well-behaved server delivering at its own pace.
+func FirePaced(ctx context.Context, inbox string, reqs []Request, interval time.Duration) Result {
+	return fire(ctx, inbox, reqs, 1, interval)
+}
+
+// fire is Fire with an interval between the starts of each sender's
+// requests.
+func fire(ctx context.Context, inbox string, reqs []Request, senders int, interval time.Duration) Result {
 	tr := &http.Transport{
 		Proxy:               nil,
 		MaxIdleConns:        senders,
@@ -179,10 +202,10 @@ func Fire(ctx context.Context, inbox string, reqs []Request, senders int) Result
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
-	res := Result{Sent: len(reqs), Statuses: map[int]int{}}
+	res := Result{Sent: len(reqs), Statuses: map[int]int{}, AcceptedBefore429: -1}
 	lat := make([]time.Duration, len(reqs))
 	status := make([]int, len(reqs))
-	var errCount atomic.Int64
+	var errCount, accepted atomic.Int64
 	var mu sync.Mutex
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -191,10 +214,22 @@ func Fire(ctx context.Context, inbox string, reqs []Request, senders int) Result
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(reqs) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				t := time.Now()
-				code, msg, err := send(ctx, client, inbox, &reqs[i])
+				a, err := send(ctx, client, inbox, &reqs[i])
 				lat[i] = time.Since(t)
-				status[i] = code
-				if err != nil || (code != http.StatusAccepted && msg != "") {
+				status[i] = a.status
+				switch {
+				case a.status == http.StatusAccepted:
+					accepted.Add(1)
+				case a.status == http.StatusTooManyRequests:
+					mu.Lock()
+					if res.AcceptedBefore429 < 0 {
+						res.AcceptedBefore429 = int(accepted.Load())
+						res.RetryAfter, res.Body429 = a.retryAfter, a.body
+					}
+					mu.Unlock()
+				}
+				if err != nil || (a.status != http.StatusAccepted && a.status != http.StatusTooManyRequests) {
+					msg := fmt.Sprintf("status %d: %s", a.status, a.body)
 					if err != nil {
 						errCount.Add(1)
 						msg = err.Error()
@@ -204,6 +239,12 @@ func Fire(ctx context.Context, inbox string, reqs []Request, senders int) Result
 						res.FirstErr = msg
 					}
 					mu.Unlock()
+				}
+				if wait := interval - time.Since(t); interval > 0 && wait > 0 {
+					select {
+					case <-ctx.Done():
+					case <-time.After(wait):
+					}
 				}
 			}
 		})
@@ -221,32 +262,43 @@ func Fire(ctx context.Context, inbox string, reqs []Request, senders int) Result
 			res.Statuses[code]++
 		}
 	}
+	if res.AcceptedBefore429 < 0 {
+		res.AcceptedBefore429 = res.Accepted
+	}
 	lat = slices.DeleteFunc(lat, func(d time.Duration) bool { return d < 0 })
 	slices.Sort(lat)
 	res.Latencies = lat
 	return res
 }
 
+// answer is what send read of a response.
+type answer struct {
+	status     int
+	retryAfter string
+	body       string
+}
+
 // send POSTs one pre-signed request and reads the answer to the end, so
 // that the connection is reused.
-func send(ctx context.Context, c *http.Client, inbox string, r *Request) (int, string, error) {
+func send(ctx context.Context, c *http.Client, inbox string, r *Request) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(r.Body))
 	if err != nil {
-		return 0, "", err
+		return answer{}, err
 	}
 	req.Header = r.Header.Clone()
 	req.Host = r.Header.Get("Host")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, "", err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	msg := ""
+	io.Copy(io.Discard, resp.Body)
+	a := answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
 	if resp.StatusCode != http.StatusAccepted {
-		msg = fmt.Sprintf("status %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))
+		a.body = strings.TrimSpace(string(b))
 	}
-	return resp.StatusCode, msg, nil
+	return a, nil
 }
 
 // WaitStored polls count until it reaches want and returns when it saw

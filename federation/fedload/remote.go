@@ -54,6 +54,9 @@ type RemoteConfig struct {
 	// KeyDir, when set, keeps the generated keys (sN.pem) so that the next
 	// run starts without generating them again.
 	KeyDir string
+	// Keys, when set, are the actors' keys (one actor each), so that tests
+	// can share keys they made once.
+	Keys []*rsa.PrivateKey
 }
 
 // NewRemote generates or loads the actors' keys and starts serving their
@@ -62,9 +65,12 @@ func NewRemote(cfg RemoteConfig) (*Remote, error) {
 	if cfg.Actors <= 0 {
 		cfg.Actors = 16
 	}
-	keys, err := actorKeys(cfg.Actors, cfg.KeyDir)
-	if err != nil {
-		return nil, err
+	keys := cfg.Keys
+	if len(keys) == 0 {
+		var err error
+		if keys, err = actorKeys(cfg.Actors, cfg.KeyDir); err != nil {
+			return nil, err
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
