@@ -29,7 +29,7 @@ test: testdeps
 	@test -d ../shared/fixtures/activitypub || echo "note: ../shared is not beside this checkout: the fixture-corpus and prober tests do not run"
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
-	FUZZ_PARALLEL=1 ./.ci/fuzz 3s
+	FUZZ_PARALLEL=1 ./.ci/fuzz 100x
 	@./.ci/govulncheck
 
 ## bench: storage throughput, the idle memory of `kring serve`, and federation under load

@@ -99,9 +99,11 @@ func (n *Node) lookupHandle(ctx context.Context, handle string) (*Found, error) 
 }
 
 // heldHere answers a link to an object or actor already stored, without
-// asking its server again.
+// asking its server again. Only a public object: one received for a
+// member's eyes (followers-only, direct) is not shown to whoever has its
+// link; its server, asked without the member's say, decides instead.
 func (n *Node) heldHere(ctx context.Context, target string) *Found {
-	if o, err := n.db.ObjectByIRI(ctx, target); err == nil && !o.Deleted && !o.Local {
+	if o, err := n.db.ObjectByIRI(ctx, target); err == nil && !o.Deleted && !o.Local && o.Public {
 		f := &Found{Object: o}
 		if o.Type == "Event" {
 			f.Event, _ = n.db.EventByIRI(ctx, o.IRI)
