@@ -39,7 +39,14 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	rendered := content.RenderMarkdown(text, content.MarkdownOptions{TagURL: n.iris.Tag, LocalHost: n.iris.Host()})
 	id := newID()
 	now := n.now().Truncate(time.Second)
+	// A reply to what is not public is not public either (Mastodon's
+	// default too): it goes to the member's followers and the parent's
+	// author, not to the world nor to the rest of the conversation.
+	public := parent.Public
 	to, cc := []string{Public}, []string{n.iris.Followers(actor)}
+	if !public {
+		to, cc = []string{n.iris.Followers(actor)}, nil
+	}
 	var named []mention
 	if parent.AttributedTo != actor {
 		cc = append(cc, parent.AttributedTo)
@@ -60,9 +67,9 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 		return nil, err
 	}
 	obj := &content.Object{IRI: n.iris.Note(id), Type: "Note", AttributedTo: actor, Local: true, Content: rendered.HTML,
-		InReplyTo: parentIRI, URL: n.iris.Note(id), Public: true, Published: now, Raw: string(raw), Tags: rendered.Tags,
+		InReplyTo: parentIRI, URL: n.iris.Note(id), Public: public, Published: now, Raw: string(raw), Tags: rendered.Tags,
 		AuthorName: m.Name(), AuthorHandle: m.Username + "@" + n.iris.Host(), AuthorURL: n.iris.Profile(m.Username)}
-	targets, err := n.conversationTargets(ctx, actor, parent)
+	targets, err := n.replyTargets(ctx, actor, parent, public)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +97,24 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	}
 	n.notify(ctx, parent.AttributedTo, content.NotifyReply, actor, obj.IRI)
 	return obj, nil
+}
+
+// replyTargets are where a reply goes: the whole conversation when it is
+// public, else the member's followers and the parent's author alone.
+func (n *Node) replyTargets(ctx context.Context, actor string, parent *content.Object, public bool) ([]storage.Target, error) {
+	if public {
+		return n.conversationTargets(ctx, actor, parent)
+	}
+	targets, err := n.db.FollowerInboxes(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !n.iris.IsLocal(parent.AttributedTo) {
+		if a, err := n.remoteActor(ctx, parent.AttributedTo, false); err == nil {
+			targets = appendTarget(targets, a.DeliveryInbox())
+		}
+	}
+	return targets, nil
 }
 
 // conversationTargets are the inboxes of the member's followers, the
