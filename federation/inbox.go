@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +69,14 @@ func (n *Node) serveInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	if code, why := n.inboxPolicy(ctx, body); code != "" { // federation policy (policy.go)
 		n.inboxRefused(w, r, http.StatusForbidden, code, why)
+		return
+	}
+	if n.unknownActorGone(ctx, body) {
+		// Mastodon tells every server it knows when an account is deleted;
+		// one never stored here has nothing here to delete, and its key is
+		// gone (410), so the signature could not be checked anyway. Taken
+		// and dropped without a key fetch, as Mastodon's own inbox does.
+		w.WriteHeader(http.StatusAccepted)
 		return
 	}
 	keyID, owner, err := n.verifier.Verify(ctx, r, body)
@@ -144,4 +153,25 @@ func (n *Node) inboxRefused(w http.ResponseWriter, r *http.Request, status int, 
 	w.WriteHeader(status)
 	b, _ := json.Marshal(map[string]string{"error": reason})
 	w.Write(b)
+}
+
+// unknownActorGone reports whether body is a Delete (or Update) of its
+// own actor by an actor this node has never stored: nothing to do, and
+// nothing stored either way.
+func (n *Node) unknownActorGone(ctx context.Context, body []byte) bool {
+	var env envelope
+	if json.Unmarshal(body, &env) != nil {
+		return false
+	}
+	switch typeOf(env.Type) {
+	case "Delete", "Update":
+	default:
+		return false
+	}
+	actor := soleID(env.Actor)
+	if actor == "" || soleID(env.Object) != actor || n.iris.IsLocal(actor) {
+		return false
+	}
+	_, err := n.db.RemoteActor(ctx, actor)
+	return content.KindOf(err) == content.KindNotFound
 }
