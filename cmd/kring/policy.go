@@ -223,24 +223,13 @@ func runDomainBlock(ctx context.Context, cfg domainConfig, s streams) error {
 }
 
 func runDomainUnblock(ctx context.Context, cfg domainConfig, s streams) error {
-	env, err := openPolicy(ctx, cfg.commonConfig)
-	if err != nil {
-		return err
-	}
-	defer env.db.Close()
-	d, err := content.ParseDomain(cfg.Domain)
-	if err != nil {
-		return err
-	}
-	eff, err := env.db.UnblockDomain(ctx, d, env.by)
-	if content.KindOf(err) == content.KindNotFound {
-		return failure("kring domain list shows the blocked domains; a subdomain is lifted with its parent's block", "%s is not blocked", d)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(s.out, "Unblocked %s: %s.\n", d, eff)
-	return nil
+	return liftPolicy(ctx, cfg.commonConfig, s, policyLift{
+		target: func(_ context.Context, _ *policyEnv) (string, error) { return content.ParseDomain(cfg.Domain) },
+		lift:   (*storage.DB).UnblockDomain,
+		hint:   "kring domain list shows the blocked domains; a subdomain is lifted with its parent's block",
+		absent: "%s is not blocked",
+		done:   "Unblocked %s: %s.\n",
+	})
 }
 
 func runDomainAllow(ctx context.Context, cfg domainConfig, s streams) error {
@@ -269,23 +258,44 @@ func runDomainAllow(ctx context.Context, cfg domainConfig, s streams) error {
 }
 
 func runDomainDisallow(ctx context.Context, cfg domainConfig, s streams) error {
-	env, err := openPolicy(ctx, cfg.commonConfig)
+	return liftPolicy(ctx, cfg.commonConfig, s, policyLift{
+		target: func(_ context.Context, _ *policyEnv) (string, error) { return content.ParseDomain(cfg.Domain) },
+		lift:   (*storage.DB).DisallowDomain,
+		hint:   "kring domain list shows the allowlist",
+		absent: "%s is not on the allowlist",
+		done:   "Took %s off the allowlist: %s.\n",
+	})
+}
+
+// policyLift is one way of taking a rule off the federation policy:
+// unblocking a domain, taking one off the allowlist, lifting an actor's
+// suspension or limit. liftPolicy runs it.
+type policyLift struct {
+	target func(context.Context, *policyEnv) (string, error) // what the rule is about, from the arguments
+	lift   func(*storage.DB, context.Context, string, string) (storage.PolicyEffect, error)
+	hint   string // the Try line when there is no such rule
+	absent string // the error when there is none, with the target
+	done   string // what is printed, with the target and the effect
+}
+
+func liftPolicy(ctx context.Context, cfg commonConfig, s streams, l policyLift) error {
+	env, err := openPolicy(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer env.db.Close()
-	d, err := content.ParseDomain(cfg.Domain)
+	target, err := l.target(ctx, env)
 	if err != nil {
 		return err
 	}
-	eff, err := env.db.DisallowDomain(ctx, d, env.by)
+	eff, err := l.lift(env.db, ctx, target, env.by)
 	if content.KindOf(err) == content.KindNotFound {
-		return failure("kring domain list shows the allowlist", "%s is not on the allowlist", d)
+		return failure(l.hint, l.absent, target)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "Took %s off the allowlist: %s.\n", d, eff)
+	fmt.Fprintf(s.out, l.done, target, eff)
 	return nil
 }
 

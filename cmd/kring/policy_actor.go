@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"kring/content"
+	"kring/storage"
 )
 
 // actorConfig is what the `kring actor` commands need.
@@ -158,24 +159,15 @@ func runActorPolicy(ctx context.Context, cfg actorConfig, s streams) error {
 }
 
 func runActorLift(ctx context.Context, cfg actorConfig, s streams) error {
-	env, err := openPolicy(ctx, cfg.commonConfig)
-	if err != nil {
-		return err
-	}
-	defer env.db.Close()
-	actor, err := env.actorID(ctx, cfg.Actor, cfg.Resolve)
-	if err != nil {
-		return err
-	}
-	eff, err := env.db.LiftActorPolicy(ctx, actor, env.by)
-	if content.KindOf(err) == content.KindNotFound {
-		return failure("kring actor list shows the suspended and limited actors", "%s is neither suspended nor limited", actor)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(s.out, "Lifted the policy on %s: %s.\n", actor, eff)
-	return nil
+	return liftPolicy(ctx, cfg.commonConfig, s, policyLift{
+		target: func(ctx context.Context, env *policyEnv) (string, error) {
+			return env.actorID(ctx, cfg.Actor, cfg.Resolve)
+		},
+		lift:   (*storage.DB).LiftActorPolicy,
+		hint:   "kring actor list shows the suspended and limited actors",
+		absent: "%s is neither suspended nor limited",
+		done:   "Lifted the policy on %s: %s.\n",
+	})
 }
 
 func runActorList(ctx context.Context, cfg actorConfig, s streams) error {
