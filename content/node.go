@@ -25,6 +25,11 @@ type Node struct {
 	OrgName          string
 	OrgPublicKeyPEM  string
 	OrgPrivateKeyPEM string
+	// The Speakers group actor's key pair: empty until first used.
+	SpeakersPublicKeyPEM  string
+	SpeakersPrivateKeyPEM string
+	// DataLicence is the licence of the node's open data.
+	DataLicence DataLicence
 }
 
 // Dev reports whether the node runs in development mode (plain http).

@@ -187,6 +187,12 @@ const (
 	NotifyEventReminder  NotificationKind = "event_reminder"
 	NotifyEventChanged   NotificationKind = "event_changed"
 	NotifyEventCancelled NotificationKind = "event_cancelled"
+
+	// Speakers: a speaker hears of a request on their topic and of its
+	// closing; the requester of each answer.
+	NotifySpeakerRequest NotificationKind = "speaker_request"
+	NotifySpeakerAnswer  NotificationKind = "speaker_answer"
+	NotifySpeakerClosed  NotificationKind = "speaker_closed"
 )
 
 // Notification tells a member that someone did something concerning them.

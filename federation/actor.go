@@ -174,8 +174,12 @@ type actorDoc struct {
 	ManuallyApprovesFollowers bool
 	Discoverable              bool
 	Fields                    []ProfileField
-	MovedTo                   string   // the actor id the actor moved to; left out when empty
-	AlsoKnownAs               []string // other actor ids of the same person; left out when empty
+	// Hashtags are names without "#", published as the actor's Hashtag
+	// tags: Mastodon shows them and matches searches on them; a Kring
+	// node matches speaker requests on them.
+	Hashtags    []string
+	MovedTo     string   // the actor id the actor moved to; left out when empty
+	AlsoKnownAs []string // other actor ids of the same person; left out when empty
 }
 
 // actorContext is the @context of our actors: AS2, the security
@@ -249,6 +253,13 @@ func (n *Node) actorDocument(d actorDoc) (map[string]any, error) {
 	doc["manuallyApprovesFollowers"] = d.ManuallyApprovesFollowers
 	doc["discoverable"] = d.Discoverable
 	doc["attachment"] = attachment
+	if len(d.Hashtags) > 0 {
+		tags := make([]map[string]string, 0, len(d.Hashtags))
+		for _, h := range d.Hashtags {
+			tags = append(tags, map[string]string{"type": "Hashtag", "name": "#" + h, "href": n.iris.Tag(strings.ToLower(h))})
+		}
+		doc["tag"] = tags
+	}
 	if d.MovedTo != "" {
 		doc["movedTo"] = d.MovedTo
 	}

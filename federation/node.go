@@ -122,6 +122,7 @@ func (n *Node) Routes() []Route {
 	rs = append(rs, n.actorRoutes()...)
 	rs = append(rs, n.groupRoutes()...)
 	rs = append(rs, n.orgRoutes()...)
+	rs = append(rs, n.speakersRoutes()...)
 	rs = append(rs, n.inboxRoutes()...)
 	rs = append(rs, n.objectRoutes()...)
 	rs = append(rs, n.eventRoutes()...)

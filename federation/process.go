@@ -82,6 +82,9 @@ func (n *Node) onFollow(ctx context.Context, it *content.InboxItem, act *activit
 	if target == n.iris.Organisation() {
 		return n.onOrgFollow(ctx, it, act)
 	}
+	if target == n.iris.SpeakersGroup() {
+		return n.onSpeakersFollow(ctx, it, act)
+	}
 	m, ok := n.localActor(ctx, target)
 	if !ok {
 		return "ignored: follow of " + target + ", not a local member or forum", nil

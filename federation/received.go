@@ -276,6 +276,12 @@ func (n *Node) createdObject(ctx context.Context, it *content.InboxItem, act *ac
 	if why := checkObjectAuthor(it.Actor, obj); why != "" {
 		return nil, 0, "ignored: " + why, nil
 	}
+	if n.isSpeakersReply(obj) {
+		// An answer to a speaker request, by reply: recorded on the
+		// request, not stored as a post (speakers_requests.go).
+		outcome, err := n.onSpeakersReply(ctx, it.Actor, obj)
+		return nil, 0, outcome, err
+	}
 	if n.tooDeep(ctx, obj) {
 		return nil, 0, fmt.Sprintf("ignored: reply chain deeper than %d", content.MaxReplyDepth), nil
 	}

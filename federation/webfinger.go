@@ -125,6 +125,9 @@ func (n *Node) urlUsername(resource string) (string, error) {
 			return node.OrgUsername, nil
 		}
 	}
+	if path == speakersGroupPath {
+		return SpeakersUsername, nil
+	}
 	for _, prefix := range []string{"/users/", "/@", "/groups/"} {
 		if name, ok := strings.CutPrefix(path, prefix); ok && name != "" && !strings.Contains(name, "/") {
 			return strings.ToLower(name), nil
@@ -146,6 +149,9 @@ func (n *Node) webFingerFor(ctx context.Context, username string) (*jrd, error) 
 				{Rel: relProfilePage, Type: "text/html", Href: n.iris.Base() + "/"},
 			},
 		}, nil
+	}
+	if j, ok := n.speakersWebFinger(username); ok {
+		return j, nil
 	}
 	if n.isOrgHandle(ctx, username) {
 		org := n.iris.Organisation()

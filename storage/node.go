@@ -12,7 +12,8 @@ import (
 const nodeColumns = `host, name, description, default_language, public_key_pem, private_key_pem, scheme`
 
 // nodeSelect reads the settings with the organisation actor's.
-const nodeSelect = "SELECT " + nodeColumns + ", org_username, org_name, org_public_key_pem, org_private_key_pem FROM node WHERE id = 1"
+const nodeSelect = "SELECT " + nodeColumns + `, org_username, org_name, org_public_key_pem, org_private_key_pem,
+	speakers_public_key_pem, speakers_private_key_pem, data_licence FROM node WHERE id = 1`
 
 // InitNode stores the node's settings the first time. Called again with the
 // same host it changes nothing and reports created=false; with another host
@@ -93,12 +94,13 @@ func (db *DB) SetNodeScheme(ctx context.Context, scheme string) error {
 
 func scanNode(row *sql.Row) (*content.Node, error) {
 	var n content.Node
-	var lang string
+	var lang, licence string
 	if err := row.Scan(&n.Host, &n.Name, &n.Description, &lang, &n.PublicKeyPEM, &n.PrivateKeyPEM, &n.Scheme,
-		&n.OrgUsername, &n.OrgName, &n.OrgPublicKeyPEM, &n.OrgPrivateKeyPEM); err != nil {
+		&n.OrgUsername, &n.OrgName, &n.OrgPublicKeyPEM, &n.OrgPrivateKeyPEM,
+		&n.SpeakersPublicKeyPEM, &n.SpeakersPrivateKeyPEM, &licence); err != nil {
 		return nil, err
 	}
-	n.DefaultLanguage = content.Language(lang)
+	n.DefaultLanguage, n.DataLicence = content.Language(lang), content.DataLicence(licence)
 	return &n, nil
 }
 
@@ -137,4 +139,32 @@ func (db *DB) SetOrganisation(ctx context.Context, username, name, publicPEM, pr
 		}
 		return nil
 	})
+}
+
+// SetSpeakersKeys gives the node's Speakers group actor its key pair, once:
+// a second call keeps the first pair (followers know its key) and reports
+// false.
+func (db *DB) SetSpeakersKeys(ctx context.Context, publicPEM, privatePEM string) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE node SET speakers_public_key_pem = ?, speakers_private_key_pem = ?, updated_at = ?
+		WHERE id = 1 AND speakers_public_key_pem = ''`, publicPEM, privatePEM, millis(db.now()))
+	if err != nil {
+		return false, fmt.Errorf("set speakers group keys: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetDataLicence sets the licence of the node's open data.
+func (db *DB) SetDataLicence(ctx context.Context, l content.DataLicence) error {
+	if _, err := content.ParseDataLicence(string(l)); err != nil {
+		return err
+	}
+	res, err := db.write.ExecContext(ctx, "UPDATE node SET data_licence = ?, updated_at = ? WHERE id = 1", string(l), millis(db.now()))
+	if err != nil {
+		return fmt.Errorf("set data licence: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrNotInitialised
+	}
+	return err
 }

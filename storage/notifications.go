@@ -32,7 +32,8 @@ func validNotificationKind(kind content.NotificationKind) bool {
 	case content.NotifyFollow, content.NotifyFollowRequest, content.NotifyMention,
 		content.NotifyReply, content.NotifyLike, content.NotifyAnnounce, content.NotifyThread,
 		content.NotifyEventJoin, content.NotifyEventRequest, content.NotifyEventAccepted, content.NotifyEventRejected,
-		content.NotifyEventReminder, content.NotifyEventChanged, content.NotifyEventCancelled:
+		content.NotifyEventReminder, content.NotifyEventChanged, content.NotifyEventCancelled,
+		content.NotifySpeakerRequest, content.NotifySpeakerAnswer, content.NotifySpeakerClosed:
 		return true
 	}
 	return false

@@ -32,6 +32,10 @@ var notificationKeys = map[content.NotificationKind]string{
 	content.NotifyEventReminder:  "notifications.event_reminder",
 	content.NotifyEventChanged:   "notifications.event_changed",
 	content.NotifyEventCancelled: "notifications.event_cancelled",
+	// The speakers network's: {1} is the speaker request.
+	content.NotifySpeakerRequest: "notifications.speaker_request",
+	content.NotifySpeakerAnswer:  "notifications.speaker_answer",
+	content.NotifySpeakerClosed:  "notifications.speaker_closed",
 }
 
 // notificationObjectKeys are the words the object's link shows.
@@ -49,6 +53,9 @@ var notificationObjectKeys = map[content.NotificationKind]string{
 	content.NotifyEventReminder:  "notifications.object_event",
 	content.NotifyEventChanged:   "notifications.object_event",
 	content.NotifyEventCancelled: "notifications.object_event",
+	content.NotifySpeakerRequest: "notifications.object_speaker_request",
+	content.NotifySpeakerAnswer:  "notifications.object_speaker_request",
+	content.NotifySpeakerClosed:  "notifications.object_speaker_request",
 }
 
 // notificationsView is what notifications.html shows.

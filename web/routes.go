@@ -28,7 +28,8 @@ type route struct {
 func (s *Server) routes() []route {
 	var all []route
 	for _, group := range [][]route{s.coreRoutes(), s.blogRoutes(), s.mediaRoutes(), s.sitePageRoutes(), s.forumRoutes(), s.eventRoutes(),
-		s.policyRoutes(), s.reportRoutes(), s.accountRoutes(), s.opsRoutes(), s.searchRoutes()} {
+		s.policyRoutes(), s.reportRoutes(), s.accountRoutes(), s.opsRoutes(), s.searchRoutes(),
+		s.directoryRoutes(), s.speakersRoutes(), s.dataRoutes()} {
 		all = append(all, group...)
 	}
 	return all

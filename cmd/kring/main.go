@@ -85,6 +85,7 @@ func newApp(s streams) *cli.App {
 			restoreCommand(s),
 			pageCommand(s),
 			searchCommand(s),
+			dataCommand(s),
 			backupCommand(s),
 			migrateCommand(s),
 			versionCommand(s),

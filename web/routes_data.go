@@ -1,0 +1,5 @@
+package web
+
+// STUB (owned by the data helper).
+
+func (s *Server) dataRoutes() []route { return nil }
