@@ -81,6 +81,10 @@ func (n *Node) memberDocument(ctx context.Context, m *content.Member) (map[strin
 	if err != nil {
 		return nil, err
 	}
+	p, err := n.db.Profile(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
 	id := n.iris.Actor(m.Username)
 	return n.actorDocument(actorDoc{
 		Type: vocab.PersonType, ID: id, Username: m.Username, Name: m.Name(),
@@ -88,7 +92,8 @@ func (n *Node) memberDocument(ctx context.Context, m *content.Member) (map[strin
 		Inbox: n.iris.Inbox(id), Outbox: n.iris.Outbox(id),
 		Followers: n.iris.Followers(id), Following: n.iris.Following(id),
 		PublicKeyPEM: m.PublicKeyPEM, Published: m.CreatedAt,
-		ManuallyApprovesFollowers: m.ManuallyApprovesFollowers, Discoverable: true,
+		ManuallyApprovesFollowers: m.ManuallyApprovesFollowers, Discoverable: p.Listed,
+		Fields: profileFields(p, m.Language), Hashtags: profileHashtags(p),
 		MovedTo: acct.MovedTo, AlsoKnownAs: acct.AlsoKnownAs,
 	})
 }
@@ -155,6 +160,9 @@ func (n *Node) serveMemberCollection(iri func(IRIs, string) string, src *collect
 // Mastodon's PropertyValue. Both are plain text.
 type ProfileField struct {
 	Name, Value string
+	// Link makes the value a link to itself, as Mastodon's own profile
+	// links are, with rel="me" for its link verification.
+	Link bool
 }
 
 // actorDoc is what an actor document says; actorDocument writes it.
@@ -195,6 +203,7 @@ var actorContext = []any{
 		"discoverable":              "toot:discoverable",
 		"schema":                    "http://schema.org#",
 		"PropertyValue":             "schema:PropertyValue",
+		"Hashtag":                   "as:Hashtag",
 		"value":                     "schema:value",
 	},
 }
@@ -243,7 +252,11 @@ func (n *Node) actorDocument(d actorDoc) (map[string]any, error) {
 	}
 	attachment := make([]propertyValue, 0, len(d.Fields))
 	for _, f := range d.Fields {
-		attachment = append(attachment, propertyValue{Type: "PropertyValue", Name: f.Name, Value: html.EscapeString(f.Value)})
+		value := html.EscapeString(f.Value)
+		if f.Link {
+			value = `<a href="` + value + `" rel="me nofollow noopener noreferrer" target="_blank">` + value + `</a>`
+		}
+		attachment = append(attachment, propertyValue{Type: "PropertyValue", Name: f.Name, Value: value})
 	}
 	doc["@context"] = actorContext
 	doc["name"] = d.Name

@@ -97,7 +97,7 @@ func TestMemberActor(t *testing.T) {
 			"summary": "<p>Hallo &lt;b&gt;buren&lt;/b&gt;<br>regel twee</p><p>C:\\new &amp; meer</p>",
 			"url":     "https://kring.test/@alice", "inbox": id + "/inbox", "outbox": id + "/outbox",
 			"followers": id + "/followers", "following": id + "/following",
-			"manuallyApprovesFollowers": false, "discoverable": true,
+			"manuallyApprovesFollowers": false, "discoverable": false,
 			"endpoints":  map[string]any{"sharedInbox": "https://kring.test/inbox"},
 			"attachment": []any{},
 		}

@@ -17,7 +17,9 @@ var errSpeakersNotBuilt = errors.New("not built yet")
 func (i IRIs) SpeakerRequest(token string) string { return i.base + "/speakers/requests/" + token }
 
 // SpeakerAnswer is a recipient's answer link (the token is their secret).
-func (i IRIs) SpeakerAnswer(answerToken string) string { return i.base + "/speakers/answer/" + answerToken }
+func (i IRIs) SpeakerAnswer(answerToken string) string {
+	return i.base + "/speakers/answer/" + answerToken
+}
 
 // RequestSpeakers validates and stores a member's request, and delivers it
 // to every matching speaker: a notification to each local speaker whose
