@@ -42,14 +42,21 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	// A reply to what is not public is not public either (Mastodon's
 	// default too): it goes to the member's followers and the parent's
 	// author, not to the world nor to the rest of the conversation.
+	// A reply to a direct message is direct too (reply_direct.go).
 	public := parent.Public
+	direct := n.isDirect(ctx, parent)
 	to, cc := []string{Public}, []string{n.iris.Followers(actor)}
 	if !public {
 		to, cc = []string{n.iris.Followers(actor)}, nil
 	}
+	if direct {
+		to = directAddressees(parent, actor)
+	}
 	var named []mention
 	if parent.AttributedTo != actor {
-		cc = append(cc, parent.AttributedTo)
+		if !direct {
+			cc = append(cc, parent.AttributedTo)
+		}
 		if parent.AuthorHandle != "" {
 			named = append(named, mention{Handle: parent.AuthorHandle, IRI: parent.AttributedTo})
 		}
@@ -69,8 +76,10 @@ func (n *Node) Reply(ctx context.Context, m *content.Member, parentIRI, text str
 	obj := &content.Object{IRI: n.iris.Note(id), Type: "Note", AttributedTo: actor, Local: true, Content: rendered.HTML,
 		InReplyTo: parentIRI, URL: n.iris.Note(id), Public: public, Published: now, Raw: string(raw), Tags: rendered.Tags,
 		AuthorName: m.Name(), AuthorHandle: m.Username + "@" + n.iris.Host(), AuthorURL: n.iris.Profile(m.Username)}
-	targets, err := n.replyTargets(ctx, actor, parent, public)
-	if err != nil {
+	var targets []storage.Target
+	if direct {
+		targets = n.directTargets(ctx, to)
+	} else if targets, err = n.replyTargets(ctx, actor, parent, public); err != nil {
 		return nil, err
 	}
 	// A reply in a community elsewhere goes to its Group too, which passes

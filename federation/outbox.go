@@ -51,6 +51,9 @@ type signingKey struct {
 
 // privateKeyPEM reads a local actor's private key as stored.
 func (n *Node) privateKeyPEM(ctx context.Context, actor string) (string, error) {
+	if pemText, ok, err := n.speakersPrivateKeyPEM(ctx, actor); ok {
+		return pemText, err
+	}
 	if actor == n.iris.InstanceActor() || actor == n.iris.Organisation() {
 		node, err := n.db.Node(ctx)
 		if err != nil {

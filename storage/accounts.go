@@ -160,7 +160,9 @@ func (db *DB) DeleteMember(ctx context.Context, memberID int64, actor string, pu
 			password_hash = ?, also_known_as = '[]', updated_at = ? WHERE id = ?`, millis(now), locked, millis(now), memberID); err != nil {
 			return fmt.Errorf("delete member %d: %w", memberID, err)
 		}
-		for _, q := range []string{"DELETE FROM sessions WHERE member_id = ?", "DELETE FROM notifications WHERE member_id = ?"} {
+		for _, q := range []string{"DELETE FROM sessions WHERE member_id = ?", "DELETE FROM notifications WHERE member_id = ?",
+			// The profile goes too: organisation, links and pitch are personal data.
+			"DELETE FROM member_profiles WHERE member_id = ?", "DELETE FROM member_topics WHERE member_id = ?"} {
 			if _, err := tx.ExecContext(ctx, q, memberID); err != nil {
 				return fmt.Errorf("delete member %d: %w", memberID, err)
 			}

@@ -102,6 +102,10 @@ func TestDeleteMember(t *testing.T) {
 	if err := db.UpdateProfile(ctx, ada.ID, "Ada L.", "Bio", content.LanguageDutch); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SaveProfile(ctx, &content.Profile{MemberID: ada.ID, Organisation: "Gemeente", Topics: []string{"open data"}, Listed: true,
+		Speaker: true, SpeakerTopics: []string{"privacy"}, Pitch: "pitch"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.CreateSession(ctx, content.Session{TokenHash: "h", MemberID: ada.ID, CSRFToken: "c", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +152,9 @@ func TestDeleteMember(t *testing.T) {
 	}
 	if acct, _ := db.Account(ctx, ada.ID); !acct.Deleted() {
 		t.Error("account not marked deleted")
+	}
+	if p, err := db.Profile(ctx, ada.ID); err != nil || p.Organisation != "" || p.Listed || p.Speaker || len(p.Topics)+len(p.SpeakerTopics) != 0 || p.Pitch != "" {
+		t.Errorf("profile after deletion = %+v, %v; want it gone", p, err)
 	}
 	if _, _, err := db.SessionMember(ctx, "h"); content.KindOf(err) != content.KindNotFound {
 		t.Errorf("session survived: %v", err)

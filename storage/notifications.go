@@ -83,10 +83,11 @@ func (db *DB) AddNotification(ctx context.Context, n *content.Notification) (boo
 }
 
 // repeatable reports whether a member may be told again of the same
-// actor and object: a second change to an event, or a reminder of its new
-// time, is news that the UNIQUE key would otherwise swallow.
+// actor and object: a second change to an event, a reminder of its new
+// time, or a speaker's changed answer is news that the UNIQUE key would
+// otherwise swallow.
 func repeatable(kind content.NotificationKind) bool {
-	return kind == content.NotifyEventChanged || kind == content.NotifyEventReminder
+	return kind == content.NotifyEventChanged || kind == content.NotifyEventReminder || kind == content.NotifySpeakerAnswer
 }
 
 // forgetRepeat deletes the earlier notification of a repeatable kind, so

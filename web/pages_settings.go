@@ -17,6 +17,10 @@ type settingsForm struct {
 	Saved       string            // confirmation after a redirect
 	Errors      map[string]string // field name → message
 	Form        string            // which form the errors belong to: "profile" or "password"
+	ErrorField  string            // the id of the field at fault, for the error summary's link
+	// Profile is the work and speaker part of the profile form
+	// (pages_settings_profile.go).
+	Profile profileForm
 	// ManuallyApprovesFollowers is the member's choice, shown when the
 	// node federates.
 	ManuallyApprovesFollowers bool
@@ -24,7 +28,8 @@ type settingsForm struct {
 	// signed up for. Empty when the node does not federate.
 	CalendarURL string
 
-	MaxDisplayName, MaxBio, MinPassword int
+	MaxDisplayName, MaxBio, MinPassword         int
+	MaxProfileText, MaxTopics, MaxPitch, MaxURL int
 }
 
 // savedKeys are the confirmations /settings?saved= may show; the query
@@ -41,18 +46,30 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return redirect(w, r, "/login?next="+url.QueryEscape("/settings"))
 	}
-	page := s.settingsFor(r, m)
+	page, err := s.settingsFor(r, m)
+	if err != nil {
+		return err
+	}
 	if key, ok := savedKeys[r.URL.Query().Get("saved")]; ok {
 		page.Saved = s.catalogs[reqFrom(r.Context()).lang].t(key)
 	}
 	return s.render(w, r, http.StatusOK, "settings", page)
 }
 
-func (s *Server) settingsFor(r *http.Request, m *content.Member) settingsForm {
+// settingsFor is the settings page as stored. The profile is read too:
+// a form shown without it would save an empty profile over it.
+func (s *Server) settingsFor(r *http.Request, m *content.Member) (settingsForm, error) {
 	cat := s.catalogs[reqFrom(r.Context()).lang]
 	page := settingsForm{DisplayName: m.DisplayName, Bio: m.Bio, Language: m.Language,
 		MaxDisplayName: content.MaxDisplayNameLen, MaxBio: content.MaxBioLen, MinPassword: content.MinPasswordLen,
+		MaxProfileText: content.MaxProfileText, MaxTopics: content.MaxTopics, MaxPitch: content.MaxPitchLen,
+		MaxURL:                    content.MaxProfileURLLen,
 		ManuallyApprovesFollowers: m.ManuallyApprovesFollowers}
+	p, err := s.db.Profile(r.Context(), m.ID)
+	if err != nil {
+		return page, fmt.Errorf("settings of member %d: %w", m.ID, err)
+	}
+	page.Profile = profileFormOf(cat, p)
 	for _, l := range content.Languages {
 		page.Languages = append(page.Languages, langOption{Code: l, Name: cat.t("language.name." + string(l))})
 	}
@@ -65,7 +82,7 @@ func (s *Server) settingsFor(r *http.Request, m *content.Member) settingsForm {
 			page.CalendarURL = s.base() + "/calendar/" + token
 		}
 	}
-	return page
+	return page, nil
 }
 
 // rotateCalendar gives the member a new private calendar address; the old
@@ -82,7 +99,10 @@ func (s *Server) rotateCalendar(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/settings?saved=calendar#calendar-heading")
 }
 
-// saveProfile stores display name, bio and language.
+// saveProfile stores display name, bio and language, and the work and
+// speaker profile of the same form; every field is checked before
+// anything is stored. A federating node then tells the member's
+// followers, and the actors they follow, in an Update of their actor.
 func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	m, _, err := requireMember(ctx)
@@ -93,8 +113,13 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 	bio := strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("bio"), "\r\n", "\n"))
 	lang, langErr := content.ParseLanguage(r.PostForm.Get("language"))
 
-	page := s.settingsFor(r, m)
+	page, err := s.settingsFor(r, m)
+	if err != nil {
+		return err
+	}
 	page.DisplayName, page.Bio, page.Language = displayName, bio, lang
+	prof, form := profileFromForm(s.catalogs[reqFrom(ctx).lang], r.PostForm, m.ID)
+	page.Profile = form
 	if err := content.ValidateProfile(displayName, "", bio); err != nil {
 		return s.settingsRefused(w, r, page, "profile", err)
 	}
@@ -102,9 +127,16 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 		page.Language = m.Language
 		return s.settingsRefused(w, r, page, "profile", langErr)
 	}
+	if err := s.checkProfile(prof, form.Links); err != nil {
+		return s.settingsRefused(w, r, page, "profile", err)
+	}
 	if err := s.db.UpdateProfile(ctx, m.ID, displayName, bio, lang); err != nil {
 		return fmt.Errorf("save profile of member %d: %w", m.ID, err)
 	}
+	if err := s.db.SaveProfile(ctx, prof); err != nil {
+		return fmt.Errorf("save profile of member %d: %w", m.ID, err)
+	}
+	s.publishProfile(r, m.ID)
 	// The member just chose a language for their account: an older choice
 	// made with the switch on this browser would hide it.
 	http.SetCookie(w, s.cookie(langCookie, "", -1, http.SameSiteLaxMode))
@@ -138,7 +170,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	current := r.PostForm.Get("current_password")
 	next := r.PostForm.Get("new_password")
 	confirm := r.PostForm.Get("confirm_password")
-	page := s.settingsFor(r, m)
+	page, err := s.settingsFor(r, m)
+	if err != nil {
+		return err
+	}
 
 	// A stolen session must not become a way to guess the password.
 	account := "member:" + m.Username
@@ -199,5 +234,6 @@ func (s *Server) settingsRefused(w http.ResponseWriter, r *http.Request, page se
 	s.problemHeaders(w, p)
 	page.Form = form
 	page.Errors = map[string]string{field: s.catalogs[reqFrom(r.Context()).lang].t(p.key, p.args...)}
+	page.ErrorField = errorAnchor(field)
 	return s.render(w, r, status, "settings", page)
 }
