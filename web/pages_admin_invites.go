@@ -106,7 +106,7 @@ func (s *Server) renderAdminInvites(w http.ResponseWriter, r *http.Request, stat
 	v.Expiries = inviteExpiries
 	// A link with a code may be on the page: it must not leak to the
 	// pages linked from it.
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	return s.render(w, r, status, "admin_invites", v)
 }
 

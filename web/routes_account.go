@@ -75,7 +75,9 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, "/")
 	}
 	code := strings.TrimSpace(r.URL.Query().Get("invite"))
-	w.Header().Set("Referrer-Policy", "no-referrer") // the code is in the address
+	// The code is in the address: no other site may see it. Not no-referrer:
+	// Chromium then sends "Origin: null" with the form, which CSRF refuses.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	closed, err := s.inviteUsable(r, code)
 	if err != nil {
 		return err
@@ -93,7 +95,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 // a key pair.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	page := s.newRegisterForm(strings.TrimSpace(r.PostForm.Get("invite")))
 	page.Username = strings.ToLower(strings.TrimSpace(r.PostForm.Get("username")))
 	page.DisplayName = strings.TrimSpace(r.PostForm.Get("display_name"))

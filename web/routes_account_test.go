@@ -35,7 +35,7 @@ func TestInviteRegistration(t *testing.T) {
 		t.Errorf("GET /register with an unknown invitation: %d", res.StatusCode)
 	}
 	page := b.get("/register?invite=" + code)
-	if page.StatusCode != http.StatusOK || !strings.Contains(page.body, `name="invite" value="`+code+`"`) || page.Header.Get("Referrer-Policy") != "no-referrer" {
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.body, `name="invite" value="`+code+`"`) || page.Header.Get("Referrer-Policy") != "same-origin" {
 		t.Fatalf("GET /register with the invitation: %d, Referrer-Policy %q\n%s", page.StatusCode, page.Header.Get("Referrer-Policy"), page.body)
 	}
 	csrf := csrfRE.FindStringSubmatch(page.body)[1]
