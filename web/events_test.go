@@ -328,6 +328,9 @@ func TestEventEditAndCancel(t *testing.T) {
 	}
 	wantStatus(t, "edited", x.bob.get(path), http.StatusOK, "Werksessie (verplaatst)", "13:00–15:00", "U doet mee.")
 	wantStatus(t, "bob told of the change", x.bob.get("/notifications"), http.StatusOK, "gewijzigd")
+	// The organiser may ask the speakers network for a speaker; others may not.
+	wantStatus(t, "organiser's page", x.alice.get(path), http.StatusOK, `href="/speakers/requests/new?event=`, "Een spreker vragen voor deze activiteit")
+	wantNot(t, "participant's page", x.bob.get(path), `/speakers/requests/new?event=`)
 
 	if res := press(t, x.bob, path, "cancel", nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("bob cancels: %d, want 403", res.StatusCode)
@@ -338,6 +341,7 @@ func TestEventEditAndCancel(t *testing.T) {
 	page := x.carol.get(path)
 	wantStatus(t, "cancelled event", page, http.StatusOK, "Deze activiteit is afgelast.", "badge-cancelled", "Aanmelden kan niet: de activiteit is afgelast.")
 	wantNot(t, "cancelled event", page, `action="`+path+`/join"`)
+	wantNot(t, "cancelled event, organiser", x.alice.get(path), `/speakers/requests/new?event=`)
 	wantStatus(t, "agenda with a cancelled event", x.anonymous.get("/agenda"), http.StatusOK, "Afgelast", "is-cancelled")
 	if res := press(t, x.carol, path, "join", nil); res.StatusCode != http.StatusConflict {
 		t.Errorf("join a cancelled event: %d, want 409", res.StatusCode)

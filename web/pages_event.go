@@ -55,6 +55,7 @@ type eventView struct {
 	InviteOnly    bool
 	CanManage     bool
 	EditHref      string
+	SpeakerHref   string // asks the speakers network for a speaker at this event
 	SeriesHref    string // the series' agenda, for an occurrence
 	SeriesEdit    string
 	Attendees     []attendeeView
@@ -287,6 +288,9 @@ func (s *Server) eventView(r *http.Request, ev *content.Event) (*eventView, erro
 	if v.CanManage {
 		if ev.Local {
 			v.EditHref = path + "/edit"
+			if !ev.Cancelled() && ev.Start.After(s.now()) && s.cfg.Federation != nil {
+				v.SpeakerHref = "/speakers/requests/new?event=" + strconv.FormatInt(ev.ID, 10)
+			}
 		}
 		if ev.SeriesID != 0 {
 			if sr, err := s.db.SeriesByID(ctx, ev.SeriesID); err == nil && (sr.CreatorID == st.member.ID || st.member.Role == content.RoleAdmin) {
