@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,12 +74,12 @@ func TestRotateKeyAcrossNodes(t *testing.T) {
 	if err := a.EnsureOrganisation(ctx, "ministerie", "Ministerie"); err != nil {
 		t.Fatal(err)
 	}
-	for _, who := range []string{"alice", "amy", "ministerie"} {
+	for _, who := range []string{"alice", "amy", "ministerie", "speakers"} {
 		if _, err := b.Follow(ctx, bob, who+"@"+a.Host); err != nil {
 			t.Fatalf("bob follows %s: %v", who, err)
 		}
 	}
-	for _, followee := range []string{a.Actor("alice"), a.Actor("amy"), a.IRIs().Organisation()} {
+	for _, followee := range []string{a.Actor("alice"), a.Actor("amy"), a.IRIs().Organisation(), a.IRIs().SpeakersGroup()} {
 		waitAccepted(t, b, b.Actor("bob"), followee)
 	}
 	// b verifies their signatures with the keys it holds now.
@@ -128,6 +129,17 @@ func TestRotateKeyAcrossNodes(t *testing.T) {
 		t.Fatalf("organisation rotation = %+v, %v", orgRot, err)
 	}
 
+	spkRot, err := a.RotateKey(ctx, "speakers")
+	if err != nil || spkRot.Kind != storage.KeyOfSpeakers || spkRot.Actor != a.IRIs().SpeakersGroup() || spkRot.Notified != 1 ||
+		spkRot.OldFingerprint == spkRot.NewFingerprint {
+		t.Fatalf("Speakers group rotation = %+v, %v", spkRot, err)
+	}
+	if keys, err := a.LocalKeys(ctx); err != nil || !slices.ContainsFunc(keys, func(k federation.LocalKey) bool {
+		return k.Kind == storage.KeyOfSpeakers && k.Fingerprint == spkRot.NewFingerprint && len(k.Rotations) == 1
+	}) {
+		t.Errorf("LocalKeys = %+v, %v; want the Speakers group with its new key and one rotation", keys, err)
+	}
+
 	// The next activities are signed with the new keys, and b accepts them.
 	storedNote(alice, "na de wissel")
 	storedNote(amy, "na de wissel")
@@ -137,8 +149,13 @@ func TestRotateKeyAcrossNodes(t *testing.T) {
 		return err == nil && ra.PublicKeyPEM == node.OrgPublicKeyPEM
 	})
 
+	waitFor(t, "b to hold the Speakers group's new key", 15*time.Second, func() bool {
+		ra, err := b.DB.RemoteActor(ctx, a.IRIs().SpeakersGroup())
+		return err == nil && ra.PublicKeyPEM == node.SpeakersPublicKeyPEM
+	})
 	// a serves the new keys.
-	for who, want := range map[string]string{a.Actor("alice"): newAlice.PublicKeyPEM, a.Actor("amy"): keys.PublicPEM, a.IRIs().Organisation(): node.OrgPublicKeyPEM} {
+	for who, want := range map[string]string{a.Actor("alice"): newAlice.PublicKeyPEM, a.Actor("amy"): keys.PublicPEM, a.IRIs().Organisation(): node.OrgPublicKeyPEM,
+		a.IRIs().SpeakersGroup(): node.SpeakersPublicKeyPEM} {
 		if status, doc := getActivityJSON(t, who); status != http.StatusOK || publicKeyPEM(doc) != want {
 			t.Errorf("GET %s: %d, publicKey %.60q; want the new key", who, status, publicKeyPEM(doc))
 		}
@@ -173,7 +190,7 @@ func TestRotateKeyAcrossNodes(t *testing.T) {
 		t.Errorf("rotating an unknown actor: %v, want not found", err)
 	}
 	keysList, err := a.LocalKeys(ctx)
-	if err != nil || len(keysList) != 4 { // instance, organisation, alice, amy
+	if err != nil || len(keysList) != 5 { // instance, organisation, speakers, alice, amy
 		t.Fatalf("local keys = %+v, %v", keysList, err)
 	}
 }

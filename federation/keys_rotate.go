@@ -50,7 +50,7 @@ type RotatedKey struct {
 // RotateKey gives a local actor a new RSA-2048 key pair and queues an
 // Update of the actor, carrying the new key, to its followers' inboxes,
 // in one transaction. name is a member's username, a forum's name, the
-// organisation's handle, or "instance" (or the host) for the instance
+// organisation's handle, "speakers" for the Speakers group, or "instance" (or the host) for the instance
 // actor, whose Update goes to nobody: it follows and is followed by no one.
 func (n *Node) RotateKey(ctx context.Context, name string) (*RotatedKey, error) {
 	owner, oldPEM, err := n.keyOwner(ctx, name)
@@ -111,8 +111,15 @@ func (n *Node) keyOwner(ctx context.Context, name string) (storage.KeyOwner, str
 	if node, err := n.organisation(ctx); err == nil && strings.EqualFold(node.OrgUsername, name) {
 		return storage.KeyOwner{Kind: storage.KeyOfOrganisation, Name: node.OrgUsername, IRI: n.iris.Organisation()}, node.OrgPublicKeyPEM, nil
 	}
+	if name == SpeakersUsername {
+		node, err := n.speakersNode(ctx)
+		if err != nil {
+			return storage.KeyOwner{}, "", err
+		}
+		return storage.KeyOwner{Kind: storage.KeyOfSpeakers, Name: SpeakersUsername, IRI: n.iris.SpeakersGroup()}, node.SpeakersPublicKeyPEM, nil
+	}
 	return storage.KeyOwner{}, "", content.Errorf(content.KindNotFound, "actor", "key.owner_not_found",
-		"no member, forum or organisation is called %q here (the instance actor is \"instance\")", name)
+		"no member, forum or organisation is called %q here (the instance actor is \"instance\", the Speakers group \"speakers\")", name)
 }
 
 // documentWithKey is the actor's document as it will be served once the
@@ -143,6 +150,14 @@ func (n *Node) documentWithKey(ctx context.Context, owner storage.KeyOwner, publ
 		cp := *node
 		cp.OrgPublicKeyPEM = publicPEM
 		return n.orgDocument(&cp)
+	case storage.KeyOfSpeakers:
+		node, err := n.speakersNode(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cp := *node
+		cp.SpeakersPublicKeyPEM = publicPEM
+		return n.speakersDocument(&cp)
 	}
 	return nil, nil
 }
@@ -204,7 +219,8 @@ type LocalKey struct {
 }
 
 // LocalKeys lists the keys of every local actor: members (not deleted
-// ones), forums, the organisation and the instance actor.
+// ones), forums, the organisation, the Speakers group (once it has a
+// key) and the instance actor.
 func (n *Node) LocalKeys(ctx context.Context) ([]LocalKey, error) {
 	var out []LocalKey
 	add := func(name, actor string, kind storage.KeyOwnerKind, pemText string) error {
@@ -224,6 +240,11 @@ func (n *Node) LocalKeys(ctx context.Context) ([]LocalKey, error) {
 	}
 	if node.OrgUsername != "" {
 		if err := add(node.OrgUsername, n.iris.Organisation(), storage.KeyOfOrganisation, node.OrgPublicKeyPEM); err != nil {
+			return nil, err
+		}
+	}
+	if node.SpeakersPublicKeyPEM != "" {
+		if err := add(SpeakersUsername, n.iris.SpeakersGroup(), storage.KeyOfSpeakers, node.SpeakersPublicKeyPEM); err != nil {
 			return nil, err
 		}
 	}

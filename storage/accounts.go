@@ -241,6 +241,7 @@ const (
 	KeyOfMember       KeyOwnerKind = "member"
 	KeyOfForum        KeyOwnerKind = "forum"
 	KeyOfOrganisation KeyOwnerKind = "organisation"
+	KeyOfSpeakers     KeyOwnerKind = "speakers"
 	KeyOfInstance     KeyOwnerKind = "instance"
 )
 
@@ -268,6 +269,10 @@ func keyQueries(owner KeyOwner, keys content.KeyPair, now int64) (read string, r
 	case KeyOfOrganisation:
 		return "SELECT org_public_key_pem FROM node WHERE id = 1 AND org_username <> ''", nil,
 			"UPDATE node SET org_public_key_pem = ?, org_private_key_pem = ?, updated_at = ? WHERE id = 1",
+			[]any{keys.PublicPEM, keys.PrivatePEM, now}, nil
+	case KeyOfSpeakers:
+		return "SELECT speakers_public_key_pem FROM node WHERE id = 1 AND speakers_public_key_pem <> ''", nil,
+			"UPDATE node SET speakers_public_key_pem = ?, speakers_private_key_pem = ?, updated_at = ? WHERE id = 1",
 			[]any{keys.PublicPEM, keys.PrivatePEM, now}, nil
 	case KeyOfInstance:
 		return "SELECT public_key_pem FROM node WHERE id = 1", nil,
