@@ -518,7 +518,7 @@ func (n *Node) eventDocument(ev *content.Event) map[string]any {
 		doc["updated"] = ev.Updated.UTC().Format(time.RFC3339)
 	}
 	if !ev.Place.IsZero() {
-		doc["location"] = placeDocument(ev.Place)
+		doc["location"] = PlaceDocument(ev.Place)
 	}
 	if a := n.eventAttachments(ev); len(a) > 0 {
 		doc["attachment"] = a
@@ -532,9 +532,10 @@ func (n *Node) eventDocument(ev *content.Event) map[string]any {
 	return doc
 }
 
-// placeDocument is a Place with its PostalAddress. Coordinates are floats
-// with a decimal point: some readers take 52 for an integer and drop it.
-func placeDocument(p content.Place) map[string]any {
+// PlaceDocument is a Place with its PostalAddress, as Mobilizon publishes
+// one; the open data uses it too. Coordinates are floats with a decimal
+// point: some readers take 52 for an integer and drop it.
+func PlaceDocument(p content.Place) map[string]any {
 	place := map[string]any{"type": "Place", "name": orText(p.Name, p.Line())}
 	addr := map[string]any{"type": "PostalAddress"}
 	for k, v := range map[string]string{"streetAddress": p.Street, "postalCode": p.PostalCode,

@@ -167,7 +167,7 @@ func (db *DB) DeleteMember(ctx context.Context, memberID int64, actor string, pu
 				return fmt.Errorf("delete member %d: %w", memberID, err)
 			}
 		}
-		iris, err := stringColumn(ctx, tx, "SELECT iri FROM objects WHERE attributed_to = ? AND local = 1 AND deleted = 0 ORDER BY id", actor)
+		iris, err := column[string](ctx, tx, "SELECT iri FROM objects WHERE attributed_to = ? AND local = 1 AND deleted = 0 ORDER BY id", actor)
 		if err != nil {
 			return fmt.Errorf("objects of %s: %w", actor, err)
 		}
@@ -191,7 +191,7 @@ func (db *DB) DeleteMember(ctx context.Context, memberID int64, actor string, pu
 		if out.Follows, err = execCount(ctx, tx, "DELETE FROM follows WHERE follower = ? OR followee = ?", actor, actor); err != nil {
 			return fmt.Errorf("delete follows of %s: %w", actor, err)
 		}
-		if out.MediaFiles, err = stringColumn(ctx, tx, "SELECT name FROM media WHERE owner_id = ? ORDER BY id", memberID); err != nil {
+		if out.MediaFiles, err = column[string](ctx, tx, "SELECT name FROM media WHERE owner_id = ? ORDER BY id", memberID); err != nil {
 			return fmt.Errorf("uploads of member %d: %w", memberID, err)
 		}
 		if out.Media, err = execCount(ctx, tx, "DELETE FROM media WHERE owner_id = ?", memberID); err != nil {
@@ -207,19 +207,22 @@ func (db *DB) DeleteMember(ctx context.Context, memberID int64, actor string, pu
 
 // stringColumn reads one text column of every row of query, closing the
 // rows before returning so that the transaction can write again.
-func stringColumn(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+// column reads a one-column query into a slice.
+func column[T any](ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

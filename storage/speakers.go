@@ -43,7 +43,7 @@ func (db *DB) Speakers(ctx context.Context, topicKey string) ([]SpeakerEntry, er
 		args = append(args, topicKey)
 	}
 	query += ` ORDER BY COALESCE(NULLIF(m.display_name, ''), m.username) COLLATE NOCASE, m.id`
-	ids, err := int64Column(ctx, db.read, query, args...)
+	ids, err := column[int64](ctx, db.read, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list speakers on %q: %w", topicKey, err)
 	}
@@ -60,23 +60,6 @@ func (db *DB) Speakers(ctx context.Context, topicKey string) ([]SpeakerEntry, er
 		out = append(out, SpeakerEntry{Member: *m, Profile: *p})
 	}
 	return out, nil
-}
-
-func int64Column(ctx context.Context, q *sql.DB, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // SpeakerTopics lists the speaker topics of local speakers with how many

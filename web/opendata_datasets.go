@@ -205,32 +205,12 @@ func eventDoc(iris federation.IRIs, e *content.Event) map[string]any {
 		doc["maximumAttendeeCapacity"] = e.Capacity
 	}
 	if !e.Place.IsZero() {
-		doc["location"] = placeDoc(e.Place)
+		doc["location"] = federation.PlaceDocument(e.Place)
 	}
 	if e.OnlineURL != "" {
 		doc["attachment"] = []map[string]string{{"type": "Link", "mediaType": "text/html", "href": e.OnlineURL, "name": "Website"}}
 	}
 	addCommon(iris, doc, string(e.Language), e.Content, e.Updated, e.Tags)
-	return doc
-}
-
-// placeDoc is a Place with its schema.org PostalAddress, as Mobilizon
-// publishes one.
-func placeDoc(p content.Place) map[string]any {
-	doc := map[string]any{"type": "Place", "name": firstNonEmpty(p.Name, p.Line())}
-	addr := map[string]any{"type": "PostalAddress"}
-	for k, v := range map[string]string{"streetAddress": p.Street, "postalCode": p.PostalCode,
-		"addressLocality": p.City, "addressRegion": p.Region, "addressCountry": p.Country} {
-		if v != "" {
-			addr[k] = v
-		}
-	}
-	if len(addr) > 1 {
-		doc["address"] = addr
-	}
-	if p.HasGeo {
-		doc["latitude"], doc["longitude"] = p.Lat, p.Lon
-	}
 	return doc
 }
 

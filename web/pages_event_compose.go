@@ -68,8 +68,7 @@ type eventForm struct {
 	Uploads    []content.Media
 	Languages  []langOption
 	Preview    template.HTML
-	Errors     map[string]string // input id → message
-	ErrorList  []formError       // the summary, in the form's order
+	formErrors
 	MaxTitle   int
 	MaxNotes   int
 	MaxField   int
@@ -96,7 +95,19 @@ var domainFields = map[string]string{
 	"organizer": "organizer", "rrule": "rrule", "horizon_weeks": "horizon_weeks", "language": "language",
 }
 
-func (f *eventForm) addError(field, msg string) {
+func (f *eventForm) addError(field, msg string) { f.add(formFieldOrder, field, msg) }
+
+// formErrors are a form's refusals: by input id for the fields, and in the
+// form's order for the summary at its top. The first message per field
+// stands.
+type formErrors struct {
+	Errors    map[string]string // input id → message
+	ErrorList []formError       // the summary, in the form's order
+}
+
+// add records a refusal; order is the form's input ids, top to bottom
+// (ids not in it keep the order they came in).
+func (f *formErrors) add(order []string, field, msg string) {
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
 	}
@@ -106,7 +117,7 @@ func (f *eventForm) addError(field, msg string) {
 	f.Errors[field] = msg
 	f.ErrorList = append(f.ErrorList, formError{Field: field, Message: msg})
 	slices.SortStableFunc(f.ErrorList, func(a, b formError) int {
-		return slices.Index(formFieldOrder, a.Field) - slices.Index(formFieldOrder, b.Field)
+		return slices.Index(order, a.Field) - slices.Index(order, b.Field)
 	})
 }
 

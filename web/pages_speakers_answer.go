@@ -30,9 +30,8 @@ type speakerAnswerForm struct {
 	Answer        string // the choice the form shows
 	Note          string
 	Options       []answerOption
-	Errors        map[string]string
-	ErrorList     []formError
-	MaxNote       int
+	formErrors
+	MaxNote int
 }
 
 // answerOption is one radio button of the answer.
@@ -58,15 +57,7 @@ var (
 
 func speakerAnswerPath(token string) string { return "/speakers/answer/" + token }
 
-func (f *speakerAnswerForm) addError(field, msg string) {
-	if f.Errors == nil {
-		f.Errors = map[string]string{}
-	}
-	if _, dup := f.Errors[field]; !dup {
-		f.Errors[field] = msg
-		f.ErrorList = append(f.ErrorList, formError{Field: field, Message: msg})
-	}
-}
+func (f *speakerAnswerForm) addError(field, msg string) { f.add(nil, field, msg) }
 
 // newAnswerForm is a recipient's form, filled with their answer so far.
 func (s *Server) newAnswerForm(cat catalog, rc *content.SpeakerRecipient, req *content.SpeakerRequest) *speakerAnswerForm {

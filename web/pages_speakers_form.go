@@ -28,11 +28,10 @@ type speakerRequestForm struct {
 	Topics    []string       // the datalist: the speaker topics known here
 	Languages []agendaOption // "" first: any language
 	Events    []agendaOption // upcoming local events; "" first: none
-	Errors    map[string]string
-	ErrorList []formError
-	MaxLine   int
-	MaxTopic  int
-	MaxAsk    int
+	formErrors
+	MaxLine  int
+	MaxTopic int
+	MaxAsk   int
 }
 
 // speakerFormOrder is the order of the inputs, which the summary follows.
@@ -68,19 +67,7 @@ var speakerFormErrors = map[string]struct {
 	"ask.long":           {"speaker_form.error_ask_long", content.MaxRequestAsk},
 }
 
-func (f *speakerRequestForm) addError(field, msg string) {
-	if f.Errors == nil {
-		f.Errors = map[string]string{}
-	}
-	if _, dup := f.Errors[field]; dup {
-		return
-	}
-	f.Errors[field] = msg
-	f.ErrorList = append(f.ErrorList, formError{Field: field, Message: msg})
-	slices.SortStableFunc(f.ErrorList, func(a, b formError) int {
-		return slices.Index(speakerFormOrder, a.Field) - slices.Index(speakerFormOrder, b.Field)
-	})
-}
+func (f *speakerRequestForm) addError(field, msg string) { f.add(speakerFormOrder, field, msg) }
 
 // newSpeakerRequestPage shows the empty form; ?event=ID starts it from
 // an event of the agenda.

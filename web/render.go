@@ -20,7 +20,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
-// layout.html.
+// layout.html; the parts_*.html files hold blocks that several pages use.
 var pageNames = []string{"home", "member", "login", "settings", "follows", "followers", "error",
 	"page", "admin_pages", "notifications", "compose", "post", "tag",
 	"forums", "forum", "thread", "thread_new", "admin_forums",
@@ -60,7 +60,7 @@ func (p *pageTemplates) get(lang content.Language, name string) (*template.Templ
 }
 
 func (s *Server) parseTemplate(cat catalog, name string) (*template.Template, error) {
-	t, err := template.New(name).Funcs(s.funcs(cat)).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	t, err := template.New(name).Funcs(s.funcs(cat)).ParseFS(templateFS, "templates/layout.html", "templates/parts_*.html", "templates/"+name+".html")
 	if err != nil {
 		return nil, fmt.Errorf("parse template %s: %w", name, err)
 	}
