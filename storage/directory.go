@@ -26,7 +26,7 @@ type DirectoryFilter struct {
 }
 
 // DirectoryEntry is one listed member with their profile. The member's
-// e-mail address, password hash and private key are left empty: the
+// e-mail address, password hash, keys and times are left empty: the
 // directory is public and never needs them.
 type DirectoryEntry struct {
 	Member  content.Member
@@ -62,10 +62,29 @@ func (db *DB) Directory(ctx context.Context, f DirectoryFilter) ([]DirectoryEntr
 	if err != nil {
 		return nil, 0, err
 	}
+	entries, total := filterDirectory(all, f)
+	return entries, total, nil
+}
+
+// DirectoryPage is Directory with the facets of the whole directory, for
+// the directory page: both from one read of the listed members.
+func (db *DB) DirectoryPage(ctx context.Context, f DirectoryFilter) ([]DirectoryEntry, int, *DirectoryFacets, error) {
+	all, err := db.listedMembers(ctx, "")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	facets := directoryFacets(all)
+	entries, total := filterDirectory(all, f)
+	return entries, total, facets, nil
+}
+
+// filterDirectory applies a filter to listed members, reusing their slice.
+func filterDirectory(all []DirectoryEntry, f DirectoryFilter) ([]DirectoryEntry, int) {
 	words := directoryWords(f.Query)
 	matches := all[:0]
 	for _, e := range all {
-		if directoryFilterMatches(f.Organisation, e.Profile.Organisation) && directoryFilterMatches(f.Region, e.Profile.Region) && directoryMatches(e, words) {
+		if directoryFilterMatches(f.Organisation, e.Profile.Organisation) && directoryFilterMatches(f.Region, e.Profile.Region) &&
+			hasTopic(&e.Profile, f.TopicKey) && directoryMatches(e, words) {
 			matches = append(matches, e)
 		}
 	}
@@ -75,7 +94,16 @@ func (db *DB) Directory(ctx context.Context, f DirectoryFilter) ([]DirectoryEntr
 	if f.Limit > 0 {
 		end = min(start+f.Limit, total)
 	}
-	return matches[start:end], total, nil
+	return matches[start:end], total
+}
+
+// hasTopic reports whether a profile holds a topic in either list; an
+// empty key matches every profile.
+func hasTopic(p *content.Profile, key string) bool {
+	if key == "" {
+		return true
+	}
+	return slices.ContainsFunc(slices.Concat(p.Topics, p.SpeakerTopics), func(t string) bool { return content.TopicKey(t) == key })
 }
 
 // DirectoryFacetValues reads the organisations, regions and topics of
@@ -85,6 +113,10 @@ func (db *DB) DirectoryFacetValues(ctx context.Context) (*DirectoryFacets, error
 	if err != nil {
 		return nil, err
 	}
+	return directoryFacets(all), nil
+}
+
+func directoryFacets(all []DirectoryEntry) *DirectoryFacets {
 	orgs, regions, topics := newFacetTally(), newFacetTally(), newFacetTally()
 	for _, e := range all {
 		orgs.add(directoryFold(e.Profile.Organisation), e.Profile.Organisation)
@@ -105,8 +137,14 @@ func (db *DB) DirectoryFacetValues(ctx context.Context) (*DirectoryFacets, error
 		out.Regions = append(out.Regions, FacetValue{Value: c.Label, Count: c.Count})
 	}
 	out.Topics = topics.counts()
-	return out, nil
+	return out
 }
+
+// directoryMemberColumns are memberColumns without the secrets and the
+// times: the directory is public and shows neither, and the key PEMs are
+// most of a members row.
+const directoryMemberColumns = `m.id, m.username, m.display_name, '', m.bio, m.language, m.role, m.suspended,
+	'', '', '', 0, 0, 0`
 
 // listedMembers reads every listed, live member with their profile and
 // topics, by name; a topicKey narrows them to members with that topic
@@ -119,7 +157,7 @@ func (db *DB) listedMembers(ctx context.Context, topicKey string) ([]DirectoryEn
 		args = append(args, topicKey)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT p.organisation, p.job_title, p.region, p.languages, p.links, p.speaker,
-		p.speaker_formats, p.speaker_languages, p.pitch, `+prefixed("m.", memberColumns)+`
+		p.speaker_formats, p.speaker_languages, p.pitch, `+directoryMemberColumns+`
 		FROM members m JOIN member_profiles p ON p.member_id = m.id WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read directory: %w", err)
@@ -141,9 +179,13 @@ func (db *DB) listedMembers(ctx context.Context, topicKey string) ([]DirectoryEn
 	if err := db.directoryTopics(ctx, out, byID); err != nil {
 		return nil, err
 	}
+	// Fold each name once, not once per comparison.
+	keys := make(map[int64]string, len(out))
+	for _, e := range out {
+		keys[e.Member.ID] = directoryFold(directoryName(&e.Member))
+	}
 	slices.SortFunc(out, func(a, b DirectoryEntry) int {
-		return cmp.Or(cmp.Compare(directoryFold(directoryName(&a.Member)), directoryFold(directoryName(&b.Member))),
-			cmp.Compare(a.Member.Username, b.Member.Username))
+		return cmp.Or(cmp.Compare(keys[a.Member.ID], keys[b.Member.ID]), cmp.Compare(a.Member.Username, b.Member.Username))
 	})
 	return out, nil
 }
@@ -164,7 +206,6 @@ func scanDirectoryEntry(row rowScanner) (*DirectoryEntry, error) {
 			return nil, fmt.Errorf("profile of member %d: %w", m.ID, err)
 		}
 	}
-	m.Email, m.PasswordHash, m.PrivateKeyPEM = "", "", ""
 	p.MemberID, p.Listed = m.ID, true
 	return &DirectoryEntry{Member: *m, Profile: p}, nil
 }

@@ -80,7 +80,8 @@ func (s *Server) directoryPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := directoryPage{Query: f.Query, Page: pageNumber(r), MaxQuery: maxDirectoryQuery,
 		Filtered: f.Organisation != "" || f.Region != "" || f.TopicKey != "" || f.Query != ""}
-	facets, err := s.db.DirectoryFacetValues(ctx)
+	f.Offset, f.Limit = (page.Page-1)*directoryPerPage, directoryPerPage
+	entries, total, facets, err := s.db.DirectoryPage(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -88,11 +89,6 @@ func (s *Server) directoryPage(w http.ResponseWriter, r *http.Request) error {
 	page.Regions = facetOptions(cat, "directory.any_region", facets.Regions, f.Region)
 	page.Topics = topicOptions(cat, facets.Topics, f.TopicKey)
 
-	f.Offset, f.Limit = (page.Page-1)*directoryPerPage, directoryPerPage
-	entries, total, err := s.db.Directory(ctx, f)
-	if err != nil {
-		return err
-	}
 	page.Total, page.CountText = total, cat.t("directory.count", total)
 	if total == 1 {
 		page.CountText = cat.t("directory.count_one")
