@@ -91,7 +91,7 @@ func TestKeysRotateCLI(t *testing.T) {
 	wantError(t, kring(t, "keys", "rotate", "--data", a.data), exitUsage,
 		"--actor is missing: name the member, forum, organisation or instance whose key to rotate", "kring keys rotate --help")
 	wantError(t, kring(t, "keys", "rotate", "--actor", "ghost", "--data", a.data), exitFailure,
-		`no member, forum or organisation is called "ghost" here (the instance actor is "instance")`, "kring keys list shows the actors and their keys")
+		`no member, forum or organisation is called "ghost" here (the instance actor is "instance", the Speakers group "speakers")`, "kring keys list shows the actors and their keys")
 }
 
 // TestMoveCLI is the Move acceptance test on processes: carol on c
