@@ -141,7 +141,12 @@ func TestAuthorizedFetch(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, res.Header, string(b)
 	}
-	for _, url := range []string{actor + "/outbox", actor + "/followers", actor + "/following"} {
+	if err := node.EnsureOrganisation(context.Background(), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	org, speakers := node.IRIs().Organisation(), node.IRIs().SpeakersGroup()
+	for _, url := range []string{actor + "/outbox", actor + "/followers", actor + "/following",
+		org + "/outbox", org + "/followers", org + "/following", speakers + "/outbox", speakers + "/followers"} {
 		status, h, body := get(url, false)
 		if status != http.StatusUnauthorized || !strings.Contains(h.Get("Vary"), "Signature") || !strings.Contains(body, "signed") {
 			t.Errorf("unsigned GET %s: %d, Vary %q, %s; want 401 with Vary: Signature", url, status, h.Get("Vary"), body)
@@ -150,8 +155,10 @@ func TestAuthorizedFetch(t *testing.T) {
 			t.Errorf("signed GET %s: %d %s, want 200", url, status, body)
 		}
 	}
-	if status, _, body := get(actor, false); status != http.StatusOK {
-		t.Errorf("unsigned GET of the actor (key fetch): %d %s, want 200", status, body)
+	for _, a := range []string{actor, org, speakers} {
+		if status, _, body := get(a, false); status != http.StatusOK {
+			t.Errorf("unsigned GET of the actor %s (key fetch): %d %s, want 200", a, status, body)
+		}
 	}
 }
 
