@@ -262,6 +262,33 @@ func TestRegistrationLimitPerAddress(t *testing.T) {
 	}
 }
 
+// TestDataDownloadLimitPerAddress: each open-data download reads a whole
+// dataset, so one address gets a budget of them; the catalogue and other
+// addresses are not held up.
+func TestDataDownloadLimitPerAddress(t *testing.T) {
+	t.Parallel()
+	n := newTestNode(t, func(s *Server) { s.downloadLimit.set(2, time.Hour) })
+	b := n.browser()
+	b.header.Set("X-Forwarded-For", "203.0.113.30")
+	for i, file := range []string{"posts.csv", "members.jsonld"} {
+		if res := b.get("/data/" + file); res.StatusCode != http.StatusOK {
+			t.Fatalf("download %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res := b.get("/data/events.csv")
+	want429(t, res, "Te veel downloads vanaf uw adres")
+	if res.Header.Get("Content-Disposition") != "" {
+		t.Errorf("the refusal is offered as a download: %q", res.Header.Get("Content-Disposition"))
+	}
+	if res := b.get("/data/catalog.jsonld"); res.StatusCode != http.StatusOK {
+		t.Errorf("the catalogue after the downloads: %d, want 200", res.StatusCode)
+	}
+	b.header.Set("X-Forwarded-For", "203.0.113.31")
+	if res := b.get("/data/events.csv"); res.StatusCode != http.StatusOK {
+		t.Errorf("another address: %d, want 200", res.StatusCode)
+	}
+}
+
 func TestPerAddressLimitDefaults(t *testing.T) {
 	t.Parallel()
 	n := newTestNode(t)
@@ -274,6 +301,7 @@ func TestPerAddressLimitDefaults(t *testing.T) {
 		{"saves", n.srv.ipWriteLimit, 120, 10 * time.Minute},
 		{"registrations", n.srv.registerLimit, 20, time.Hour},
 		{"searches", n.srv.searchLimit, 60, time.Minute},
+		{"open-data downloads", n.srv.downloadLimit, 60, 10 * time.Minute},
 	} {
 		if max, window := tt.l.limits(); max != tt.max || window != tt.window {
 			t.Errorf("%s: %d per %v, want %d per %v", tt.name, max, window, tt.max, tt.window)

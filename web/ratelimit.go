@@ -158,4 +158,8 @@ const (
 	defaultRegistrationWindow = time.Hour
 	defaultSearches           = 60
 	defaultSearchWindow       = time.Minute
+	// A harvest of the open data is the catalogue and eight downloads;
+	// each download reads a whole dataset.
+	defaultDownloads      = 60
+	defaultDownloadWindow = 10 * time.Minute
 )

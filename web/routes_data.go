@@ -52,6 +52,13 @@ func (s *Server) dataDownload(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(storage.Datasets, name) || !slices.Contains(DataFormats, format) {
 		return &problem{status: http.StatusNotFound, key: "error.not_found", detail: "no dataset " + file}
 	}
+	// Each download reads a whole dataset: an address gets a harvest's
+	// worth and more, not a loop's.
+	key := "data:" + ipKey(clientIP(r))
+	if ok, wait := s.downloadLimit.allow(key); !ok {
+		return rateLimitedAs("data.rate_limited", wait, "downloads from "+key)
+	}
+	s.downloadLimit.add(key)
 	node, err := s.db.Node(ctx)
 	if err != nil {
 		return err

@@ -64,6 +64,7 @@ type Server struct {
 	ipWriteLimit  *limiter
 	registerLimit *limiter
 	searchLimit   *limiter
+	downloadLimit *limiter // open-data downloads from one address
 
 	sweepEvery time.Duration // how often expired sessions and limiter entries go
 	stop       context.CancelFunc
@@ -124,6 +125,7 @@ func newServer(db *storage.DB, cfg Config) (*Server, error) {
 	s.ipWriteLimit = newLimiter(defaultIPWrites, defaultWriteWindow, s.clock)
 	s.registerLimit = newLimiter(defaultRegistrations, defaultRegistrationWindow, s.clock)
 	s.searchLimit = newLimiter(defaultSearches, defaultSearchWindow, s.clock)
+	s.downloadLimit = newLimiter(defaultDownloads, defaultDownloadWindow, s.clock)
 
 	var err error
 	if s.catalogs, err = loadCatalogs(); err != nil {
@@ -177,6 +179,7 @@ func (s *Server) sweep(ctx context.Context) {
 	s.ipWriteLimit.cleanup()
 	s.registerLimit.cleanup()
 	s.searchLimit.cleanup()
+	s.downloadLimit.cleanup()
 	// Received posts queue for the search index; folding them in here
 	// keeps the first search after a busy hour short.
 	if err := s.db.SyncSearch(ctx); err != nil && ctx.Err() == nil {
