@@ -156,11 +156,18 @@ func (db *DB) listedMembers(ctx context.Context, topicKey string) ([]DirectoryEn
 		where += " AND EXISTS (SELECT 1 FROM member_topics t WHERE t.member_id = m.id AND t.key = ?)"
 		args = append(args, topicKey)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT p.organisation, p.job_title, p.region, p.languages, p.links, p.speaker,
+	return db.profiledMembers(ctx, where, args...)
+}
+
+// profiledMembers reads the members with a profile that where (on
+// members m and member_profiles p) selects, their topics included, by
+// name: three queries whatever their number.
+func (db *DB) profiledMembers(ctx context.Context, where string, args ...any) ([]DirectoryEntry, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT p.organisation, p.job_title, p.region, p.languages, p.links, p.listed, p.speaker,
 		p.speaker_formats, p.speaker_languages, p.pitch, `+directoryMemberColumns+`
 		FROM members m JOIN member_profiles p ON p.member_id = m.id WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read directory: %w", err)
+		return nil, fmt.Errorf("read profiles: %w", err)
 	}
 	defer rows.Close()
 	var out []DirectoryEntry
@@ -168,15 +175,15 @@ func (db *DB) listedMembers(ctx context.Context, topicKey string) ([]DirectoryEn
 	for rows.Next() {
 		e, err := scanDirectoryEntry(rows)
 		if err != nil {
-			return nil, fmt.Errorf("read directory: %w", err)
+			return nil, fmt.Errorf("read profiles: %w", err)
 		}
 		byID[e.Member.ID] = len(out)
 		out = append(out, *e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read directory: %w", err)
+		return nil, fmt.Errorf("read profiles: %w", err)
 	}
-	if err := db.directoryTopics(ctx, out, byID); err != nil {
+	if err := db.profileTopics(ctx, out, byID, where, args); err != nil {
 		return nil, err
 	}
 	// Fold each name once, not once per comparison.
@@ -193,7 +200,7 @@ func (db *DB) listedMembers(ctx context.Context, topicKey string) ([]DirectoryEn
 func scanDirectoryEntry(row rowScanner) (*DirectoryEntry, error) {
 	var p content.Profile
 	var languages, links, formats, speakerLanguages string
-	m, err := scanMember(row, &p.Organisation, &p.JobTitle, &p.Region, &languages, &links, &p.Speaker, &formats,
+	m, err := scanMember(row, &p.Organisation, &p.JobTitle, &p.Region, &languages, &links, &p.Listed, &p.Speaker, &formats,
 		&speakerLanguages, &p.Pitch)
 	if err != nil {
 		return nil, err
@@ -206,17 +213,19 @@ func scanDirectoryEntry(row rowScanner) (*DirectoryEntry, error) {
 			return nil, fmt.Errorf("profile of member %d: %w", m.ID, err)
 		}
 	}
-	p.MemberID, p.Listed = m.ID, true
+	p.MemberID = m.ID
 	return &DirectoryEntry{Member: *m, Profile: p}, nil
 }
 
-// directoryTopics fills the topics of the entries, in each member's order.
-func (db *DB) directoryTopics(ctx context.Context, entries []DirectoryEntry, byID map[int64]int) error {
+// profileTopics fills the topics of the entries profiledMembers read
+// with the same where, in each member's order.
+func (db *DB) profileTopics(ctx context.Context, entries []DirectoryEntry, byID map[int64]int, where string, args []any) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT t.member_id, t.list, t.label FROM member_topics t
-		JOIN member_profiles p ON p.member_id = t.member_id WHERE p.listed = 1 ORDER BY t.member_id, t.list, t.position`)
+		JOIN member_profiles p ON p.member_id = t.member_id JOIN members m ON m.id = t.member_id
+		WHERE `+where+` ORDER BY t.member_id, t.list, t.position`, args...)
 	if err != nil {
 		return fmt.Errorf("read directory topics: %w", err)
 	}

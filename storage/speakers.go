@@ -33,31 +33,22 @@ type SpeakerInvitation struct {
 // neither suspended nor deleted.
 const liveSpeaker = `p.speaker = 1 AND m.suspended = 0 AND m.deleted_at = 0`
 
-// Speakers lists the local speakers who are not suspended, by name;
+// Speakers lists the local speakers who are not suspended, by name
+// (members as the directory reads them: no e-mail, keys or times);
 // topicKey (content.TopicKey) narrows them to one speaker topic.
 func (db *DB) Speakers(ctx context.Context, topicKey string) ([]SpeakerEntry, error) {
-	query := `SELECT m.id FROM members m JOIN member_profiles p ON p.member_id = m.id WHERE ` + liveSpeaker
-	var args []any
+	where, args := liveSpeaker, []any{}
 	if topicKey != "" {
-		query += ` AND EXISTS (SELECT 1 FROM member_topics t WHERE t.member_id = m.id AND t.list = 'speaker' AND t.key = ?)`
+		where += ` AND EXISTS (SELECT 1 FROM member_topics t WHERE t.member_id = m.id AND t.list = 'speaker' AND t.key = ?)`
 		args = append(args, topicKey)
 	}
-	query += ` ORDER BY COALESCE(NULLIF(m.display_name, ''), m.username) COLLATE NOCASE, m.id`
-	ids, err := column[int64](ctx, db.read, query, args...)
+	entries, err := db.profiledMembers(ctx, where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list speakers on %q: %w", topicKey, err)
 	}
-	out := make([]SpeakerEntry, 0, len(ids))
-	for _, id := range ids {
-		m, err := db.MemberByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		p, err := db.Profile(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, SpeakerEntry{Member: *m, Profile: *p})
+	out := make([]SpeakerEntry, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, SpeakerEntry(e))
 	}
 	return out, nil
 }
